@@ -1,0 +1,378 @@
+"""The organisation and the fact tables the engine scores.
+
+One schema for every container (case YAML, an XLSX workbook, a directory of
+CSV/XLSX/Parquet files, the web database): containers produce plain rows,
+:func:`build_inputs` types and checks them row by row and names the table, row
+and field of anything wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from kaohe.engine.numbers import D
+
+DEC = pl.Decimal(38, 4)
+
+WINDOW_KINDS = ("single", "comprehensive", "subcenter", "section")
+ROLES = ("staff", "chief_rep", "backbone", "window_lead", "manager")
+EMPLOYMENT = ("seconded", "purchased")
+VOTE_LEVELS = ("非常满意", "满意", "一般", "不满意")
+
+
+class InputError(ValueError):
+    """A bad input value; ``where`` is "table row N field" for the message."""
+
+    def __init__(self, table: str, row: int | None, field_name: str | None, message: str) -> None:
+        self.table = table
+        self.row = row
+        self.field = field_name
+        self.message = message
+        where = table
+        if row is not None:
+            where += f" row {row}"
+        if field_name:
+            where += f" field {field_name!r}"
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Window:
+    id: str
+    name: str
+    unit: str | None = None
+    kind: str = "single"
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    role: str = "staff"
+    window: str | None = None
+    windows: tuple[str, ...] | None = None
+    unit: str | None = None
+    employment: str = "seconded"
+    joined: date | None = None
+    left: date | None = None
+    substitutes_for: str | None = None
+    pin: str | None = None
+
+    def in_post(self, start: date, end: date) -> bool:
+        """Whether the person served on some day from start to end (``left`` = last day)."""
+        return (self.joined is None or self.joined <= end) and (self.left is None or self.left >= start)
+
+
+@dataclass
+class Org:
+    units: dict[str, Unit] = field(default_factory=dict)
+    windows: dict[str, Window] = field(default_factory=dict)
+    people: dict[str, Person] = field(default_factory=dict)
+
+    def unit_of(self, subject: str) -> str | None:
+        if subject in self.windows:
+            return self.windows[subject].unit
+        person = self.people.get(subject)
+        if person is None:
+            return None
+        if person.unit:
+            return person.unit
+        if person.window and person.window in self.windows:
+            return self.windows[person.window].unit
+        return None
+
+    def chief_rep_windows(self, person: Person) -> list[str]:
+        """The windows a chief representative answers for (default: all of his unit's)."""
+        if person.windows:
+            return list(person.windows)
+        unit = self.unit_of(person.id)
+        return [w.id for w in self.windows.values() if unit is not None and w.unit == unit]
+
+
+# column -> (dtype, required)
+SCHEMAS: dict[str, dict[str, tuple[pl.DataType, bool]]] = {
+    "records": {
+        "date": (pl.Date(), True), "subject": (pl.String(), True), "item": (pl.String(), False),
+        "dimension": (pl.String(), False), "count": (pl.Int64(), False),
+        "points": (DEC, False), "major": (pl.Boolean(), False), "exempt": (pl.Boolean(), False),
+        "already_deducted": (pl.Boolean(), False), "note": (pl.String(), False),
+    },
+    "attendance": {
+        "person": (pl.String(), True), "month": (pl.String(), False), "workdays": (DEC, False),
+        "present_days": (DEC, False), "expected_signins": (DEC, False),
+        "missed_signins": (DEC, False),
+    },
+    "punches": {"person": (pl.String(), True), "time": (pl.Datetime(), True)},
+    "leave": {
+        "person": (pl.String(), True), "type": (pl.String(), True), "start": (pl.Date(), False),
+        "end": (pl.Date(), False), "days": (DEC, False), "approved": (pl.Boolean(), False),
+    },
+    "ratings": {
+        "date": (pl.Date(), True), "window": (pl.String(), False), "person": (pl.String(), False),
+        "stars": (pl.Int64(), True), "verified": (pl.Boolean(), False),
+        "already_deducted": (pl.Boolean(), False), "default": (pl.Boolean(), False),
+    },
+    "votes": {
+        "group": (pl.String(), True), "voter": (pl.String(), True),
+        "subject": (pl.String(), True), "level": (pl.String(), True),
+    },
+    "scores": {
+        "source": (pl.String(), True), "subject": (pl.String(), True), "value": (DEC, False),
+        "rank": (pl.Int64(), False),
+    },
+    "period_scores": {
+        "subject": (pl.String(), True), "period": (pl.String(), True), "score": (DEC, True),
+        "grade": (pl.String(), False),
+    },
+    "history": {
+        "person": (pl.String(), True), "year": (pl.Int64(), True), "grade": (pl.String(), True),
+        "promoted": (pl.Boolean(), False),
+    },
+    "adjustments": {
+        "subject": (pl.String(), True), "grade": (pl.String(), True), "reason": (pl.String(), True),
+    },
+}
+
+BOOL_DEFAULTS = {
+    ("records", "major"): False, ("records", "exempt"): False,
+    ("records", "already_deducted"): False, ("ratings", "verified"): False,
+    ("ratings", "already_deducted"): False, ("ratings", "default"): False,
+    ("leave", "approved"): True, ("history", "promoted"): False,
+}
+
+
+def empty_table(table: str) -> pl.DataFrame:
+    schema = {"_row": pl.Int64(), **{c: t for c, (t, _) in SCHEMAS[table].items()}}
+    return pl.DataFrame(schema=schema)
+
+
+@dataclass
+class Facts:
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+    def __getitem__(self, table: str) -> pl.DataFrame:
+        frame = self.tables.get(table)
+        return frame if frame is not None else empty_table(table)
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        return self[table].to_dicts()
+
+
+# ---------------------------------------------------------------- value parsing
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def parse_date(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _as_text(value)
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"not a date: {value!r} (expected YYYY-MM-DD)")
+
+
+def parse_datetime(value: object) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, date):
+        return datetime.combine(value, time())
+    text = _as_text(value).replace("T", " ")
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M"):
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    raise ValueError(f"not a date and time: {value!r} (expected YYYY-MM-DDTHH:MM)")
+
+
+def parse_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _as_text(value).lower()
+    if text in ("true", "yes", "y", "1", "是", "t"):
+        return True
+    if text in ("false", "no", "n", "0", "否", "f", ""):
+        return False
+    raise ValueError(f"not true/false: {value!r}")
+
+
+def parse_decimal(value: object) -> Decimal:
+    try:
+        number = D(value if not isinstance(value, str) else value.strip())
+    except (TypeError, ValueError):
+        raise ValueError(f"not a number: {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"not a number: {value!r}")
+    return number
+
+
+def parse_int(value: object) -> int:
+    number = parse_decimal(value)
+    if number != number.to_integral_value():
+        raise ValueError(f"not a whole number: {value!r}")
+    return int(number)
+
+
+def _parse(dtype: pl.DataType, value: object) -> object:
+    if isinstance(dtype, pl.Date):
+        return parse_date(value)
+    if isinstance(dtype, pl.Datetime):
+        return parse_datetime(value)
+    if isinstance(dtype, pl.Boolean):
+        return parse_bool(value)
+    if isinstance(dtype, pl.Decimal):
+        return parse_decimal(value)
+    if isinstance(dtype, pl.Int64):
+        return parse_int(value)
+    text = _as_text(value)
+    return text
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def build_table(table: str, rows: Iterable[Mapping[str, object]]) -> pl.DataFrame:
+    """Type one fact table; the first bad cell raises :class:`InputError`."""
+    schema = SCHEMAS.get(table)
+    if schema is None:
+        raise InputError(table, None, None, f"unknown table (known: {', '.join(SCHEMAS)})")
+    columns: dict[str, list[object]] = {"_row": [], **{c: [] for c in schema}}
+    for n, row in enumerate(rows, start=1):
+        if not isinstance(row, Mapping):
+            raise InputError(table, n, None, "a row must be a mapping of field: value")
+        for key in row:
+            if key not in schema and not str(key).startswith("_"):
+                raise InputError(table, n, str(key), f"unknown field (known: {', '.join(schema)})")
+        columns["_row"].append(n)
+        for col, (dtype, required) in schema.items():
+            raw = row.get(col)
+            if _blank(raw):
+                if required:
+                    raise InputError(table, n, col, "missing")
+                columns[col].append(BOOL_DEFAULTS.get((table, col)))
+                continue
+            try:
+                columns[col].append(_parse(dtype, raw))
+            except ValueError as exc:
+                raise InputError(table, n, col, str(exc)) from None
+    frame_schema = {"_row": pl.Int64(), **{c: t for c, (t, _) in schema.items()}}
+    return pl.DataFrame(columns, schema=frame_schema)
+
+
+def _org_rows(kind: str, rows: object) -> list[Mapping[str, object]]:
+    if rows is None:
+        return []
+    if not isinstance(rows, list):
+        raise InputError(f"org.{kind}", None, None, "must be a list")
+    for n, row in enumerate(rows, start=1):
+        if not isinstance(row, Mapping):
+            raise InputError(f"org.{kind}", n, None, "a row must be a mapping")
+        if _blank(row.get("id")):
+            raise InputError(f"org.{kind}", n, "id", "missing")
+    return rows
+
+
+def build_org(data: Mapping[str, object]) -> Org:
+    org = Org()
+    for n, row in enumerate(_org_rows("units", data.get("units")), start=1):
+        uid = _as_text(row["id"])
+        org.units[uid] = Unit(uid, _as_text(row.get("name") or uid))
+        _no_extra("org.units", n, row, {"id", "name"})
+    for n, row in enumerate(_org_rows("windows", data.get("windows")), start=1):
+        _no_extra("org.windows", n, row, {"id", "name", "unit", "kind"})
+        kind = _as_text(row.get("kind") or "single")
+        if kind not in WINDOW_KINDS:
+            raise InputError("org.windows", n, "kind", f"unknown kind {kind!r} ({', '.join(WINDOW_KINDS)})")
+        wid = _as_text(row["id"])
+        unit = None if _blank(row.get("unit")) else _as_text(row["unit"])
+        if unit is not None and org.units and unit not in org.units:
+            raise InputError("org.windows", n, "unit", f"unknown unit {unit!r}")
+        org.windows[wid] = Window(wid, _as_text(row.get("name") or wid), unit, kind)
+    fields = {"id", "name", "role", "window", "windows", "unit", "employment", "joined", "left",
+              "substitutes_for", "pin"}
+    people_rows = _org_rows("people", data.get("people"))
+    for n, row in enumerate(people_rows, start=1):
+        _no_extra("org.people", n, row, fields)
+        pid = _as_text(row["id"])
+        role = _as_text(row.get("role") or "staff")
+        if role not in ROLES:
+            raise InputError("org.people", n, "role", f"unknown role {role!r} ({', '.join(ROLES)})")
+        employment = _as_text(row.get("employment") or "seconded")
+        if employment not in EMPLOYMENT:
+            raise InputError("org.people", n, "employment", f"unknown employment {employment!r}")
+        window = None if _blank(row.get("window")) else _as_text(row["window"])
+        if window is not None and window not in org.windows:
+            raise InputError("org.people", n, "window", f"unknown window {window!r}")
+        windows_raw = row.get("windows")
+        windows: tuple[str, ...] | None = None
+        if not _blank(windows_raw):
+            items = windows_raw if isinstance(windows_raw, list) else str(windows_raw).split(",")
+            windows = tuple(_as_text(w) for w in items if not _blank(w))
+            for w in windows:
+                if w not in org.windows:
+                    raise InputError("org.people", n, "windows", f"unknown window {w!r}")
+        unit = None if _blank(row.get("unit")) else _as_text(row["unit"])
+        if unit is not None and org.units and unit not in org.units:
+            raise InputError("org.people", n, "unit", f"unknown unit {unit!r}")
+        try:
+            joined = None if _blank(row.get("joined")) else parse_date(row["joined"])
+        except ValueError as exc:
+            raise InputError("org.people", n, "joined", str(exc)) from None
+        try:
+            left = None if _blank(row.get("left")) else parse_date(row["left"])
+        except ValueError as exc:
+            raise InputError("org.people", n, "left", str(exc)) from None
+        sub = None if _blank(row.get("substitutes_for")) else _as_text(row["substitutes_for"])
+        pin = None if _blank(row.get("pin")) else _as_text(row["pin"])
+        org.people[pid] = Person(pid, _as_text(row.get("name") or pid), role, window, windows,
+                                 unit, employment, joined, left, sub, pin)
+    for n, row in enumerate(people_rows, start=1):
+        sub = org.people[_as_text(row["id"])].substitutes_for
+        if sub is not None and sub not in org.people:
+            raise InputError("org.people", n, "substitutes_for", f"unknown person {sub!r}")
+    return org
+
+
+def _no_extra(table: str, n: int, row: Mapping[str, object], allowed: set[str]) -> None:
+    for key in row:
+        if key not in allowed:
+            raise InputError(table, n, str(key), f"unknown field (known: {', '.join(sorted(allowed))})")
+
+
+def build_facts(raw: Mapping[str, object] | None) -> Facts:
+    facts = Facts()
+    for table, rows in (raw or {}).items():
+        if table not in SCHEMAS:
+            raise InputError(str(table), None, None, f"unknown table (known: {', '.join(SCHEMAS)})")
+        if rows is None:
+            continue
+        if isinstance(rows, pl.DataFrame):
+            facts.tables[table] = build_table(table, rows.to_dicts())
+            continue
+        if not isinstance(rows, list):
+            raise InputError(str(table), None, None, "must be a list of rows")
+        facts.tables[table] = build_table(table, rows)
+    return facts

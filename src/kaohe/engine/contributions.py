@@ -116,7 +116,7 @@ def validate_records(policy: Policy, org: Org, records: pl.DataFrame) -> pl.Data
     return frame
 
 
-def _magnitude(frame: pl.DataFrame) -> pl.DataFrame:
+def _magnitude(frame: pl.DataFrame, dim_effects: dict[str, str]) -> pl.DataFrame:
     base = pl.coalesce(pl.col("points"), pl.col("i_points"))
     major = (
         pl.when(pl.col("major") & pl.col("i_major_points").is_not_null())
@@ -134,7 +134,8 @@ def _magnitude(frame: pl.DataFrame) -> pl.DataFrame:
         count=count,
         dimension=pl.coalesce(pl.col("i_dimension"), pl.col("dimension")),
         part=pl.col("i_part"),
-        effect=pl.col("i_effect").fill_null(pl.lit("dim")),
+        effect=pl.col("i_effect").fill_null(
+            pl.col("dimension").replace_strict(dim_effects, default="deduct", return_dtype=pl.String())),
         tag=pl.when(pl.col("exempt")).then(pl.lit("exempt"))
         .when(pl.col("major")).then(pl.lit("major")).otherwise(pl.lit(None, dtype=pl.String())),
     )
@@ -155,7 +156,9 @@ def resolve(
     frame = frame.filter(pl.col("date").is_between(start, end))
     if frame.height == 0:
         return pl.DataFrame(schema=CONTRIB_SCHEMA)
-    frame = _magnitude(frame)
+    dim_effects = {d.code: ("add" if d.kind == "earned" else "deduct")
+                   for sc in policy.scorecards for d in sc.dimensions}
+    frame = _magnitude(frame, dim_effects)
     subst = {p.id: p.substitutes_for for p in org.people.values() if p.substitutes_for}
     frame = frame.with_columns(
         original=pl.col("subject"),

@@ -29,7 +29,7 @@ class TraceEntry:
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "text": self.text}
         if self.points is not None:
-            out["points"] = float(normalize(self.points))
+            out["points"] = float(normalize(self.points)) + 0.0 if self.points else 0.0
         for key in ("dimension", "item", "count", "row"):
             value = getattr(self, key)
             if value is not None:

@@ -69,51 +69,63 @@ def item_table(policy: Policy) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def _first_error(frame: pl.DataFrame, mask: pl.Expr, field: str, message: str) -> None:
-    bad = frame.filter(mask)
-    if bad.height:
-        row = bad.row(0, named=True)
-        msg = message.format(**{k: row.get(k) for k in row})
-        raise InputError("records", int(row["_row"]), field, msg)
-
-
-def validate_records(policy: Policy, org: Org, records: pl.DataFrame) -> pl.DataFrame:
-    """Check every record against the policy and the organisation; return it joined to items."""
+def _checks(policy: Policy, org: Org) -> list[tuple[pl.Expr, str, str]]:
     subjects = list(org.people) + list(org.windows)
     dims_all = {d.code: d for sc in policy.scorecards for d in sc.dimensions}
     free_dims = [c for c, d in dims_all.items() if d.kind in ("deduct", "earned")]
+    item, dim, points = pl.col("item"), pl.col("dimension"), pl.col("points")
+    return [
+        (~pl.col("subject").is_in(subjects), "subject", "unknown subject {subject!r}"),
+        (item.is_null() & dim.is_null(), "item", "give an item code or a dimension code"),
+        (item.is_not_null() & pl.col("i_dimension").is_null(), "item",
+         f"unknown item code {{item!r}} for policy {policy.id}"),
+        (item.is_null() & ~dim.is_in(free_dims), "dimension",
+         f"unknown dimension code {{dimension!r}} for policy {policy.id}"),
+        (item.is_not_null() & dim.is_not_null() & (dim != pl.col("i_dimension")), "dimension",
+         "item {item} belongs to dimension {i_dimension}, not {dimension}"),
+        (pl.col("count").is_not_null() & (pl.col("count") < 1), "count", "count must be a whole number ≥ 1"),
+        (points.is_not_null() & (points <= 0), "points",
+         "points is a positive magnitude (the item decides deduct or add)"),
+        (item.is_null() & points.is_null(), "points", "a dimension-only record needs points"),
+        ((pl.col("i_free") | pl.col("i_lo").is_not_null()) & points.is_null(), "points",
+         "item {item} needs points (range {i_lo}–{i_hi} or free entry)"),
+        (pl.col("i_lo").is_not_null() & points.is_not_null()
+         & ((points < pl.col("i_lo")) | (points > pl.col("i_hi"))), "points",
+         "{points} is outside item {item}'s range {i_lo}–{i_hi}"),
+        (pl.col("i_max").is_not_null() & (points > pl.col("i_max")), "points",
+         "{points} is above item {item}'s maximum {i_max}"),
+        (pl.col("i_points").is_not_null() & points.is_not_null() & (points != pl.col("i_points")),
+         "points", "item {item} has fixed points {i_points}; leave points empty"),
+        (pl.col("major") & (item.is_null() | ~pl.col("i_major").fill_null(False)), "major",
+         "item {item} has no aggravated (major) effect in this policy"),
+        (pl.col("exempt") & (item.is_null() | ~pl.col("i_exempt").fill_null(False)), "exempt",
+         "item {item} has no exemption in this policy"),
+    ]
+
+
+def validate_records(policy: Policy, org: Org, records: pl.DataFrame) -> pl.DataFrame:
+    """Check every record against the policy and the organisation; return it joined to items.
+
+    One vectorised pass decides whether anything is wrong; only then is the
+    first bad row (lowest row number) looked up with its specific message.
+    """
     frame = records.join(item_table(policy), on="item", how="left")
-    _first_error(frame, ~pl.col("subject").is_in(subjects), "subject", "unknown subject {subject!r}")
-    _first_error(frame, pl.col("item").is_null() & pl.col("dimension").is_null(), "item",
-                 "give an item code or a dimension code")
-    _first_error(frame, pl.col("item").is_not_null() & pl.col("i_dimension").is_null(), "item",
-                 f"unknown item code {{item!r}} for policy {policy.id}")
-    _first_error(frame, pl.col("item").is_null() & ~pl.col("dimension").is_in(free_dims),
-                 "dimension", f"unknown dimension code {{dimension!r}} for policy {policy.id}")
-    _first_error(frame, pl.col("item").is_not_null() & pl.col("dimension").is_not_null()
-                 & (pl.col("dimension") != pl.col("i_dimension")), "dimension",
-                 "item {item} belongs to dimension {i_dimension}, not {dimension}")
-    _first_error(frame, pl.col("count").is_not_null() & (pl.col("count") < 1), "count",
-                 "count must be a whole number ≥ 1")
-    _first_error(frame, pl.col("points").is_not_null() & (pl.col("points") <= 0), "points",
-                 "points is a positive magnitude (the item decides deduct or add)")
-    _first_error(frame, pl.col("item").is_null() & pl.col("points").is_null(), "points",
-                 "a dimension-only record needs points")
-    _first_error(frame, (pl.col("i_free") | pl.col("i_lo").is_not_null()) & pl.col("points").is_null(),
-                 "points", "item {item} needs points (range {i_lo}–{i_hi} or free entry)")
-    _first_error(frame, pl.col("i_lo").is_not_null() & pl.col("points").is_not_null()
-                 & ((pl.col("points") < pl.col("i_lo")) | (pl.col("points") > pl.col("i_hi"))),
-                 "points", "{points} is outside item {item}'s range {i_lo}–{i_hi}")
-    _first_error(frame, pl.col("i_max").is_not_null() & (pl.col("points") > pl.col("i_max")),
-                 "points", "{points} is above item {item}'s maximum {i_max}")
-    _first_error(frame, pl.col("i_points").is_not_null() & pl.col("points").is_not_null()
-                 & (pl.col("points") != pl.col("i_points")), "points",
-                 "item {item} has fixed points {i_points}; leave points empty")
-    _first_error(frame, pl.col("major") & (pl.col("item").is_null() | ~pl.col("i_major").fill_null(False)),
-                 "major", "item {item} has no aggravated (major) effect in this policy")
-    _first_error(frame, pl.col("exempt") & (pl.col("item").is_null() | ~pl.col("i_exempt").fill_null(False)),
-                 "exempt", "item {item} has no exemption in this policy")
-    return frame
+    checks = _checks(policy, org)
+    flags = frame.select([c.fill_null(False).alias(f"c{i}") for i, (c, _, _) in enumerate(checks)])
+    if not flags.select(pl.any_horizontal(pl.all()).any()).item():
+        return frame
+    worst: tuple[int, int] | None = None
+    for i in range(len(checks)):
+        hit = frame.filter(flags[f"c{i}"])
+        if hit.height:
+            row = int(hit["_row"].min())  # type: ignore[arg-type]
+            if worst is None or row < worst[0]:
+                worst = (row, i)
+    assert worst is not None
+    row_n, i = worst
+    _, field, message = checks[i]
+    bad = frame.filter(pl.col("_row") == row_n).row(0, named=True)
+    raise InputError("records", row_n, field, message.format(**bad))
 
 
 def _magnitude(frame: pl.DataFrame, dim_effects: dict[str, str]) -> pl.DataFrame:
@@ -152,7 +164,7 @@ def resolve(
     """Contributions of the records dated start..end, one row per target subject."""
     if records.height == 0:
         return pl.DataFrame(schema=CONTRIB_SCHEMA)
-    frame = validate_records(policy, org, records)
+    frame = records if "i_dimension" in records.columns else validate_records(policy, org, records)
     frame = frame.filter(pl.col("date").is_between(start, end))
     if frame.height == 0:
         return pl.DataFrame(schema=CONTRIB_SCHEMA)

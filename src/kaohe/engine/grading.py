@@ -186,7 +186,12 @@ def finish_subject(run: Run, subject: str) -> SubjectResult:
     for dim in sc.dimensions:
         value = run.dim_value(subject, dim.code)
         dims[dim.code] = round_to(value, places, mode)
-        entries = run.dim_trace.get((subject, dim.code), [])
+        entries = []
+        for e in run.dim_trace.get((subject, dim.code), []):
+            if e.kind == "records":
+                entries.extend(run.record_entries(subject, dim.code))
+            else:
+                entries.append(e)
         if dim.in_total and sc.score is None:
             trace.extend(entries)
         else:

@@ -54,7 +54,7 @@ class Run:
         facts: Facts,
         context: dict[str, Any] | None = None,
         calendar: WorkCalendar | None = None,
-        _cache: dict[str, Run] | None = None,
+        _cache: dict[str, Any] | None = None,
     ) -> None:
         self.policy = policy
         self.period = period
@@ -75,9 +75,10 @@ class Run:
         self.grade_trace: dict[str, list[TraceEntry]] = defaultdict(list)
         self._pool_outcomes: dict[str, dict[str, Any]] = {}
         self._records_all: pl.DataFrame | None = None
+        self._contrib_frame: pl.DataFrame | None = None
         self._contribs: dict[str, list[dict[str, Any]]] | None = None
         self._sums: dict[tuple[str, str], dict[str | None, list[Decimal]]] | None = None
-        self._subject_records: dict[str, list[dict[str, Any]]] | None = None
+        self.want_trace = True
         self._assign_members()
 
     # ------------------------------------------------------------------ setup
@@ -142,12 +143,16 @@ class Run:
     # --------------------------------------------------------------- facts
 
     def records_all(self) -> pl.DataFrame:
-        """Every record (given and derived) validated, subjects mapped through substitutes."""
+        """Every record (given and derived), validated once and shared with sub-runs."""
         if self._records_all is None:
-            given = self.facts["records"]
-            derived = self._derived_records()
-            frame = pl.concat([given, derived], how="diagonal_relaxed") if derived.height else given
-            self._records_all = frame
+            cached = self.cache.get("__records__")
+            if cached is None:
+                given = self.facts["records"]
+                derived = self._derived_records()
+                frame = pl.concat([given, derived], how="diagonal_relaxed") if derived.height else given
+                cached = validate_records(self.policy, self.org, frame)
+                self.cache["__records__"] = cached
+            self._records_all = cached
         return self._records_all
 
     def _derived_records(self) -> pl.DataFrame:
@@ -191,49 +196,58 @@ class Run:
         schema = self.facts["records"].schema
         return pl.DataFrame(rows, schema={k: v for k, v in schema.items() if k in rows[0]})
 
-    def contributions(self) -> dict[str, list[dict[str, Any]]]:
-        if self._contribs is None:
-            try:
-                frame = resolve(self.policy, self.org, self.records_all(), self.period.start,
-                                self.period.end)
-            except InputError:
-                raise
-            self._contribs = {}
+    def contribution_frame(self) -> pl.DataFrame:
+        if self._contrib_frame is None:
+            frame = resolve(self.policy, self.org, self.records_all(), self.period.start, self.period.end)
+            self._contrib_frame = frame
             self._sums = {}
             if frame.height:
-                frame = frame.sort(["target", "date", "row"])
-                for target, part in frame.partition_by("target", as_dict=True).items():
-                    key = target[0] if isinstance(target, tuple) else target
-                    self._contribs[str(key)] = part.to_dicts()
                 agg = frame.group_by(["target", "dimension", "part", "effect"]).agg(
                     pl.col("magnitude").sum().alias("total"))
-                for row in agg.iter_rows(named=True):
-                    slot = self._sums.setdefault((row["target"], row["dimension"]), {})
-                    pair = slot.setdefault(row["part"], [ZERO, ZERO])
-                    if row["effect"] == "add":
-                        pair[1] += row["total"]
-                    elif row["effect"] == "deduct":
-                        pair[0] += row["total"]
+                for target, dimension, part, effect, total in agg.iter_rows():
+                    slot = self._sums.setdefault((target, dimension), {})
+                    pair = slot.setdefault(part, [ZERO, ZERO])
+                    if effect == "add":
+                        pair[1] += total
+                    elif effect == "deduct":
+                        pair[0] += total
+        return self._contrib_frame
+
+    def contributions(self) -> dict[str, list[dict[str, Any]]]:
+        """Contributions per target as rows, built on first use (trace, ``points()``)."""
+        if self._contribs is None:
+            frame = self.contribution_frame()
+            self._contribs = {}
+            if frame.height:
+                frame = frame.sort(["target", "date", "row"])
+                for key, part in frame.partition_by("target", as_dict=True).items():
+                    target = key[0] if isinstance(key, tuple) else key
+                    self._contribs[str(target)] = part.to_dicts()
         return self._contribs
 
     def sums(self, subject: str, dimension: str) -> dict[str | None, list[Decimal]]:
-        self.contributions()
+        self.contribution_frame()
         assert self._sums is not None
         return self._sums.get((subject, dimension), {})
 
     def subject_records(self, subject: str) -> list[dict[str, Any]]:
-        """All records on a subject (any date), for counters over quarters and years."""
-        if self._subject_records is None:
-            frame = validate_records(self.policy, self.org, self.records_all())
+        """A subject's record counts per item and month (any date), for counters and flags."""
+        table: dict[str, list[dict[str, Any]]] | None = self.cache.get("__counters__")
+        if table is None:
+            frame = self.records_all()
             subst = {p.id: p.substitutes_for for p in self.org.people.values() if p.substitutes_for}
             if subst and frame.height:
                 frame = frame.with_columns(pl.col("subject").replace(subst))
+            agg = frame.group_by(
+                ["subject", "item", "dimension", "i_dimension", pl.col("date").dt.truncate("1mo"),
+                 "major", "already_deducted"]
+            ).agg(pl.col("count").fill_null(1).sum())
             grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for row in frame.select(["subject", "item", "dimension", "i_dimension", "date", "count",
-                                     "major", "already_deducted"]).iter_rows(named=True):
+            for row in agg.iter_rows(named=True):
                 grouped[row["subject"]].append(row)
-            self._subject_records = dict(grouped)
-        return self._subject_records.get(subject, [])
+            table = dict(grouped)
+            self.cache["__counters__"] = table
+        return table.get(subject, [])
 
     # ------------------------------------------------------------ evaluation
 
@@ -280,7 +294,7 @@ class Run:
         value: Decimal = self._memo.get((subject, "deducted:" + code), ZERO)
         return value
 
-    def _record_entries(self, subject: str, code: str) -> list[TraceEntry]:
+    def record_entries(self, subject: str, code: str) -> list[TraceEntry]:
         out = []
         for c in self.contributions().get(subject, []):
             if c["dimension"] != code or c["effect"] == "none":
@@ -309,7 +323,6 @@ class Run:
         value: Decimal
         if dim.kind in ("deduct", "earned"):
             sums = self.sums(subject, code)
-            records = self._record_entries(subject, code)
             if dim.kind == "deduct":
                 if dim.base is not None:
                     base = D(self.evaluate(dim.base, subject, f"dimension {code}.base"))
@@ -320,7 +333,7 @@ class Run:
                     entries.append(TraceEntry("base", f"{dim.name} 满分 {fmt(base)}", base, code))
             else:
                 base = ZERO
-            entries.extend(records)
+            entries.append(TraceEntry("records", "", None, code))
             deducted = ZERO
             added = ZERO
             parts = {p.code: p for p in dim.parts}

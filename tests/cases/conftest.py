@@ -58,7 +58,7 @@ def write_parquet(path: Path, rows: Rows) -> Path:
 
 def excel_cell(column: str, value: Any) -> Any:
     """What Excel makes of a value: numbers for numeric ids, dates for ISO text."""
-    if isinstance(value, str) and value.isdigit() and column in ("id", "subject", "person", "pin"):
+    if isinstance(value, str) and value.isdigit() and column in ("id", "subject", "person"):
         return float(value)
     if column == "month" and isinstance(value, str):
         return datetime.strptime(value, "%Y-%m")

@@ -167,7 +167,7 @@ def test_every_shared_case_loads(shared_cases: Path) -> None:
         assert case.expect or case.expect_error
 
 
-def test_find_cases(w: Any, tmp_path: Path) -> None:
+def test_find_cases(tmp_path: Path) -> None:
     for rel in ("b/2.yaml", "a/1.yml", "a/c/0.yaml", ".hidden/x.yaml", "a/notes.txt"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("x", "utf-8")

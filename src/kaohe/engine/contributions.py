@@ -229,7 +229,15 @@ def resolve(
 
 
 def _apply_thresholds(policy: Policy, frame: pl.DataFrame) -> pl.DataFrame:
-    """Counting items: only events beyond ``free`` (or every n-th) carry points."""
+    """Counting items: only events beyond ``free`` (or every n-th) in a scope carry points.
+
+    Events of ``counts_with`` items count towards the threshold (罗山: a mid-day
+    leave over 2 h is also a mid-day leave). The chargeable events of a scope are
+    carried by the item's own records, latest first, and by the counted-with
+    records only when the item has too few records of its own.
+    """
+    from kaohe.engine.periods import Period, PeriodKind
+
     counted = [it for it in policy.items if it.threshold is not None]
     if not counted:
         return frame
@@ -238,26 +246,30 @@ def _apply_thresholds(policy: Policy, frame: pl.DataFrame) -> pl.DataFrame:
     for it in counted:
         th = it.threshold
         assert th is not None
+        unit = it.points if it.points is not None else Decimal(0)
         codes = [it.code, *th.counts_with]
         sub = frame.filter(pl.col("item").is_in(codes)).sort(["subject", "date", "_row"])
-        per_subject: dict[tuple[str, object], int] = {}
+        scopes: dict[tuple[str, object], list[dict[str, object]]] = {}
         for rec in sub.iter_rows(named=True):
-            scope_key: object = None
+            key: object = None
             if th.per is not None:
-                from kaohe.engine.periods import Period, PeriodKind
-
-                scope_key = str(Period.parse(rec["date"]).enclosing(PeriodKind(th.per)))
-            key = (rec["subject"], scope_key)
-            before = per_subject.get(key, 0)
-            n = int(rec["count"])
-            per_subject[key] = before + n
-            if rec["item"] != it.code:
-                continue
-            chargeable = sum(
-                1 for k in range(before + 1, before + n + 1) if k > th.free and (k - th.free) % th.every == 0
-            )
-            unit = rec["magnitude"] / n if n else Decimal(0)
-            updates[int(rec["_idx"])] = unit * chargeable
+                key = str(Period.parse(rec["date"]).enclosing(PeriodKind(th.per)))
+            scopes.setdefault((rec["subject"], key), []).append(rec)
+        for recs in scopes.values():
+            total = sum(int(r["count"]) for r in recs)  # type: ignore[call-overload]
+            chargeable = sum(1 for k in range(th.free + 1, total + 1) if (k - th.free) % th.every == 0)
+            own = [r for r in recs if r["item"] == it.code]
+            for r in own:
+                updates[int(r["_idx"])] = Decimal(0)  # type: ignore[call-overload]
+            carriers = list(reversed(own)) + [r for r in reversed(recs) if r["item"] != it.code]
+            for r in carriers:
+                if chargeable <= 0:
+                    break
+                n = min(chargeable, int(r["count"]))  # type: ignore[call-overload]
+                chargeable -= n
+                idx = int(r["_idx"])  # type: ignore[call-overload]
+                current = updates.get(idx, r["magnitude"] if r["item"] != it.code else Decimal(0))
+                updates[idx] = current + unit * n  # type: ignore[operator]
     if updates:
         idx = list(updates)
         vals = [updates[i] for i in idx]

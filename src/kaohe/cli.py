@@ -49,7 +49,10 @@ def run_case(path: Path) -> tuple[bool, str]:
             return True, f"PASS {name}"
         return False, f"FAIL {name}: {path}: {exc}"
     if case.expect_error is not None:
-        return False, f"FAIL {name}: expected an error containing {case.expect_error!r}, got results"
+        return (
+            False,
+            f"FAIL {name}: expected an error containing {case.expect_error!r}, got results",
+        )
     problems = compare(result, case.expect or {})
     if problems:
         return False, f"FAIL {name}: " + "; ".join(problems)
@@ -105,7 +108,10 @@ def cmd_score(args: argparse.Namespace) -> int:
             case = load_case(Path(args.case))
         else:
             if not (args.policy and args.period and args.data):
-                print("kaohe score: give --case FILE, or --policy, --period and --data", file=sys.stderr)
+                print(
+                    "kaohe score: give --case FILE, or --policy, --period and --data",
+                    file=sys.stderr,
+                )
                 return 2
             context = json.loads(args.context) if args.context else None
             case = load_batch(args.policy, args.period, Path(args.data), context)
@@ -118,7 +124,9 @@ def cmd_score(args: argparse.Namespace) -> int:
         print(f"kaohe score: --context is not JSON: {exc}", file=sys.stderr)
         return 2
     if args.format == "json":
-        text = json.dumps(result.as_dict(with_trace=not args.no_trace), ensure_ascii=False, indent=2)
+        text = json.dumps(
+            result.as_dict(with_trace=not args.no_trace), ensure_ascii=False, indent=2
+        )
     elif args.format == "table":
         text = _table(result)
     else:
@@ -147,7 +155,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kaohe", description="考核: government service center assessment")
+    parser = argparse.ArgumentParser(
+        prog="kaohe", description="考核: government service center assessment"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     check = sub.add_parser("check", help="run acceptance cases")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -29,14 +29,22 @@ values = st.one_of(scalars, st.lists(scalars, max_size=2), st.dictionaries(st.te
                                                                            scalars, max_size=1))
 
 
+VALID: dict[str, dict[str, Any]] = {
+    "records": {"date": "2024-05-06", "subject": "P1", "item": "a.1", "count": 1},
+    "leave": {"person": "P1", "type": "事假", "start": "2024-05-06", "end": "2024-05-07"},
+    "attendance": {"person": "P1", "month": "2024-05", "workdays": 21, "present_days": 20},
+}
+
+
 @st.composite
 def rows(draw: st.DrawFn, text_only: bool = False) -> tuple[str, list[dict[str, Any]]]:
+    """A valid row of the table with up to three of its cells replaced by anything."""
     table = draw(st.sampled_from(TABLES))
     columns = [*SCHEMAS[table], "bogus", "_note"]
-    cell = st.text(max_size=12) | scalars.map(lambda v: "" if v is None else str(v)) \
-        if text_only else values
-    row = st.dictionaries(st.sampled_from(columns), cell, max_size=len(columns))
-    return table, draw(st.lists(row, max_size=4))
+    cell = (st.text(max_size=12) | scalars.map(lambda v: "" if v is None else str(v))
+            if text_only else values)
+    changes = st.dictionaries(st.sampled_from(columns), cell, max_size=3)
+    return table, [{**VALID[table], **c} for c in draw(st.lists(changes, max_size=4))]
 
 
 def _loads_or_case_error(load: Any, *args: Any) -> None:
@@ -44,6 +52,9 @@ def _loads_or_case_error(load: Any, *args: Any) -> None:
         load(*args)
     except CaseLoadError as exc:
         assert str(exc)
+        event("rejected")
+    else:
+        event("loaded")
 
 
 @SETTINGS

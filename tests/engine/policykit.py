@@ -36,18 +36,34 @@ def dim(code: str, kind: str = "deduct", **kw: Any) -> dict[str, Any]:
 
 
 def card(sid: str, typ: str, dims: list[dict[str, Any]], **kw: Any) -> dict[str, Any]:
-    return {"id": sid, "name": sid, "subjects": {"type": typ, **kw.pop("subjects", {})},
-            "period": kw.pop("period", "month"), "dimensions": dims, **kw}
+    return {
+        "id": sid,
+        "name": sid,
+        "subjects": {"type": typ, **kw.pop("subjects", {})},
+        "period": kw.pop("period", "month"),
+        "dimensions": dims,
+        **kw,
+    }
 
 
 def world(people: int = 0, windows: int = 1, **org: Any) -> dict[str, Any]:
     ws = [{"id": f"W{i}", "name": f"窗口{i}", "unit": "U1"} for i in range(1, windows + 1)]
-    ps = [{"id": f"P{i}", "name": f"人员{i}", "window": f"W{(i - 1) % windows + 1}", "unit": "U1"}
-          for i in range(1, people + 1)]
-    return {"units": [{"id": "U1", "name": "单位"}], "windows": org.get("windows", ws),
-            "people": org.get("people", ps)}
+    ps = [
+        {"id": f"P{i}", "name": f"人员{i}", "window": f"W{(i - 1) % windows + 1}", "unit": "U1"}
+        for i in range(1, people + 1)
+    ]
+    return {
+        "units": [{"id": "U1", "name": "单位"}],
+        "windows": org.get("windows", ws),
+        "people": org.get("people", ps),
+    }
 
 
-def run(pol: Policy, org: dict[str, Any], facts: dict[str, Any] | None = None,
-        period: str = "2024-05", context: dict[str, Any] | None = None) -> RunResult:
+def run(
+    pol: Policy,
+    org: dict[str, Any],
+    facts: dict[str, Any] | None = None,
+    period: str = "2024-05",
+    context: dict[str, Any] | None = None,
+) -> RunResult:
     return score(pol, period, build_org(org), build_facts(facts or {}), context)

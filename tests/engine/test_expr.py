@@ -23,8 +23,11 @@ def test_round_half_up_at_the_half() -> None:
 
 
 def test_chief_rep_formula() -> None:
-    value = ev("mean(ws) * 0.55 + rate * 100 * 0.45", ws=[Decimal(101), Decimal(93)],
-               rate=Decimal(18) / Decimal(19))
+    value = ev(
+        "mean(ws) * 0.55 + rate * 100 * 0.45",
+        ws=[Decimal(101), Decimal(93)],
+        rate=Decimal(18) / Decimal(19),
+    )
     assert round(value, 2) == Decimal("95.98")  # type: ignore[call-overload]
 
 
@@ -64,7 +67,9 @@ def test_names_are_reported() -> None:
     assert e.names == {"leave_days()", "workdays"}
 
 
-@given(st.decimals(min_value=-10_000, max_value=10_000, places=4, allow_nan=False),
-       st.decimals(min_value=-10_000, max_value=10_000, places=4, allow_nan=False))
+@given(
+    st.decimals(min_value=-10_000, max_value=10_000, places=4, allow_nan=False),
+    st.decimals(min_value=-10_000, max_value=10_000, places=4, allow_nan=False),
+)
 def test_arithmetic_matches_decimal(a: Decimal, b: Decimal) -> None:
     assert ev("a + b * 2 - a", a=a, b=b) == a + b * 2 - a

@@ -28,7 +28,9 @@ def test_normalize_keeps_plain_notation() -> None:
     assert str(normalize(Decimal("96.50"))) == "96.5"
 
 
-@given(st.integers(min_value=0, max_value=1000), st.sampled_from(["0.1", "0.15", "0.2", "0.4", "0.5"]))
+@given(
+    st.integers(min_value=0, max_value=1000), st.sampled_from(["0.1", "0.15", "0.2", "0.4", "0.5"])
+)
 def test_quota_floor_never_exceeds_share(n: int, share: str) -> None:
     k = to_int(D(share) * n)
     assert k <= D(share) * n < k + 1

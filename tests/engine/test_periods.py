@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
@@ -119,7 +120,7 @@ def test_round_trip(period: Period) -> None:
 def test_subperiods_tile_the_period(period: Period) -> None:
     months = period.subperiods(M)
     assert months[0].start == period.start and months[-1].end == period.end
-    for a, b in zip(months, months[1:], strict=False):
+    for a, b in itertools.pairwise(months):
         assert b.previous() == a
         assert date.fromordinal(a.end.toordinal() + 1) == b.start
     assert all(m.enclosing(period.kind) == period for m in months)

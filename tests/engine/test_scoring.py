@@ -11,8 +11,10 @@ def rec(subject: str, code: str, **kw: object) -> dict[str, object]:
 
 
 def test_deduct_dimension_floors_at_zero_only_when_the_policy_says_so() -> None:
-    pol = policy([item("a.01", "a", points=15), item("b.01", "b", points=15)],
-                 [card("p", "person", [dim("a", max=10, floor=0), dim("b", max=10)])])
+    pol = policy(
+        [item("a.01", "a", points=15), item("b.01", "b", points=15)],
+        [card("p", "person", [dim("a", max=10, floor=0), dim("b", max=10)])],
+    )
     r = run(pol, world(1), {"records": [rec("P1", "a.01"), rec("P1", "b.01")]}).subjects["P1"]
     assert r.dimensions == {"a": Decimal("0.00"), "b": Decimal("-5.00")}
     assert r.score == Decimal("-5.00")
@@ -20,17 +22,35 @@ def test_deduct_dimension_floors_at_zero_only_when_the_policy_says_so() -> None:
 
 
 def test_parts_cap_each_sub_part() -> None:
-    pol = policy([item("d.01", "d", part="x"), item("d.02", "d", part="y", points=2.5)],
-                 [card("p", "person", [dim("d", max=15, floor=0,
-                                           parts=[{"code": "x", "name": "x", "max": 5},
-                                                  {"code": "y", "name": "y", "max": 5}])])])
+    pol = policy(
+        [item("d.01", "d", part="x"), item("d.02", "d", part="y", points=2.5)],
+        [
+            card(
+                "p",
+                "person",
+                [
+                    dim(
+                        "d",
+                        max=15,
+                        floor=0,
+                        parts=[
+                            {"code": "x", "name": "x", "max": 5},
+                            {"code": "y", "name": "y", "max": 5},
+                        ],
+                    )
+                ],
+            )
+        ],
+    )
     r = run(pol, world(1), {"records": [rec("P1", "d.01", count=7), rec("P1", "d.02", count=3)]})
     assert r.subjects["P1"].dimensions["d"] == Decimal("5.00")  # 15 − min(7,5) − min(7.5,5)
 
 
 def test_earned_dimension_is_capped_and_bonus_uncapped() -> None:
-    pol = policy([item("e.01", "e", points=1.5), item("b.01", "b", points=4)],
-                 [card("w", "window", [dim("e", "earned", cap=2), dim("b", "earned")])])
+    pol = policy(
+        [item("e.01", "e", points=1.5), item("b.01", "b", points=4)],
+        [card("w", "window", [dim("e", "earned", cap=2), dim("b", "earned")])],
+    )
     r = run(pol, world(0), {"records": [rec("W1", "e.01", count=3), rec("W1", "b.01", count=3)]})
     assert r.subjects["W1"].dimensions == {"e": Decimal("2.00"), "b": Decimal("12.00")}
 
@@ -52,14 +72,22 @@ def test_first_bad_row_is_reported() -> None:
 
 
 def test_major_replaces_or_multiplies_and_exempt_zeroes() -> None:
-    pol = policy([
-        item("c.01", "c", points=2.5, major={"points": 5}),
-        item("c.02", "c", points=1, major={"multiplier": 3}),
-        item("c.03", "c", points=4, exempt=True),
-        item("c.04", "c", points=1),
-    ], [card("p", "person", [dim("c", max=30)])])
-    facts = {"records": [rec("P1", "c.01", major=True), rec("P1", "c.02", major=True, count=2),
-                         rec("P1", "c.03", exempt=True)]}
+    pol = policy(
+        [
+            item("c.01", "c", points=2.5, major={"points": 5}),
+            item("c.02", "c", points=1, major={"multiplier": 3}),
+            item("c.03", "c", points=4, exempt=True),
+            item("c.04", "c", points=1),
+        ],
+        [card("p", "person", [dim("c", max=30)])],
+    )
+    facts = {
+        "records": [
+            rec("P1", "c.01", major=True),
+            rec("P1", "c.02", major=True, count=2),
+            rec("P1", "c.03", exempt=True),
+        ]
+    }
     assert run(pol, world(1), facts).subjects["P1"].score == Decimal(30 - 5 - 6)
     with pytest.raises(InputError, match="no exemption"):
         run(pol, world(1), {"records": [rec("P1", "c.04", exempt=True)]})
@@ -68,11 +96,16 @@ def test_major_replaces_or_multiplies_and_exempt_zeroes() -> None:
 
 
 def test_charges_to_window_chief_rep_share_and_staff() -> None:
-    pol = policy([
-        item("x.01", "x", points=2, charge=["subject", "window"]),
-        item("x.02", "x", points=4, charge=[{"to": "subject"}, {"to": "chief_rep", "share": 0.5}]),
-        item("x.03", "x", points=1, charge=["staff"]),
-    ], [card("p", "person", [dim("x", max=20)]), card("w", "window", [dim("x", max=20)])])
+    pol = policy(
+        [
+            item("x.01", "x", points=2, charge=["subject", "window"]),
+            item(
+                "x.02", "x", points=4, charge=[{"to": "subject"}, {"to": "chief_rep", "share": 0.5}]
+            ),
+            item("x.03", "x", points=1, charge=["staff"]),
+        ],
+        [card("p", "person", [dim("x", max=20)]), card("w", "window", [dim("x", max=20)])],
+    )
     org = world(2)
     org["people"].append({"id": "C1", "name": "首席", "role": "chief_rep", "unit": "U1"})
     facts = {"records": [rec("P1", "x.01"), rec("W1", "x.02"), rec("W1", "x.03")]}
@@ -84,22 +117,41 @@ def test_charges_to_window_chief_rep_share_and_staff() -> None:
 
 
 def test_threshold_counts_beyond_free_per_quarter() -> None:
-    pol = policy([item("m.06", "m", points=0.5, threshold={"free": 6, "per": "quarter",
-                                                            "counts_with": ["m.07"]}),
-                  item("m.07", "m", points=0.5)],
-                 [card("p", "person", [dim("m", max=25)], period="quarter")])
-    dates = ["2024-04-02", "2024-04-09", "2024-04-16", "2024-05-07", "2024-05-14", "2024-05-21",
-             "2024-06-04"]
-    facts = {"records": [{"date": d, "subject": "P1", "item": "m.06"} for d in dates]
-             + [{"date": "2024-06-11", "subject": "P1", "item": "m.07"}]}
+    pol = policy(
+        [
+            item(
+                "m.06",
+                "m",
+                points=0.5,
+                threshold={"free": 6, "per": "quarter", "counts_with": ["m.07"]},
+            ),
+            item("m.07", "m", points=0.5),
+        ],
+        [card("p", "person", [dim("m", max=25)], period="quarter")],
+    )
+    dates = [
+        "2024-04-02",
+        "2024-04-09",
+        "2024-04-16",
+        "2024-05-07",
+        "2024-05-14",
+        "2024-05-21",
+        "2024-06-04",
+    ]
+    facts = {
+        "records": [{"date": d, "subject": "P1", "item": "m.06"} for d in dates]
+        + [{"date": "2024-06-11", "subject": "P1", "item": "m.07"}]
+    }
     r = run(pol, world(1), facts, period="2024-Q2").subjects["P1"]
     # 8 mid-day leaves: 2 beyond the 6th → 1.0, plus the .07 record itself 0.5
     assert r.score == Decimal("23.5")
 
 
 def test_every_second_finding() -> None:
-    pol = policy([item("b.03", "b", points=1, threshold={"every": 2})],
-                 [card("p", "person", [dim("b", max=20)])])
+    pol = policy(
+        [item("b.03", "b", points=1, threshold={"every": 2})],
+        [card("p", "person", [dim("b", max=20)])],
+    )
     facts = {"records": [rec("P1", "b.03", count=5)]}
     assert run(pol, world(1), facts).subjects["P1"].score == 18
 
@@ -107,8 +159,16 @@ def test_every_second_finding() -> None:
 def test_substitute_records_count_for_the_person_replaced() -> None:
     pol = policy([item("a.01", "a")], [card("p", "person", [dim("a", max=20)])])
     org = world(1)
-    org["people"].append({"id": "S1", "name": "顶岗", "window": "W1", "substitutes_for": "P1",
-                          "joined": "2024-05-06", "left": "2024-05-10"})
+    org["people"].append(
+        {
+            "id": "S1",
+            "name": "顶岗",
+            "window": "W1",
+            "substitutes_for": "P1",
+            "joined": "2024-05-06",
+            "left": "2024-05-10",
+        }
+    )
     res = run(pol, org, {"records": [rec("S1", "a.01", count=2)]}).subjects
     assert "S1" not in res
     assert res["P1"].score == 18
@@ -116,13 +176,27 @@ def test_substitute_records_count_for_the_person_replaced() -> None:
 
 
 def test_formula_dimension_traces_each_term() -> None:
-    pol = policy([], [
-        card("w", "window", [dim("a", max=100)]),
-        card("c", "person", [dim("f", "formula", terms=[
-            {"label": "窗口平均分×55%", "expr": "mean(window_scores()) * 0.55"},
-            {"label": "出勤率×100×45%", "expr": "attendance_rate * 100 * 0.45"}])],
-             subjects={"roles": ["chief_rep"]}),
-    ])
+    pol = policy(
+        [],
+        [
+            card("w", "window", [dim("a", max=100)]),
+            card(
+                "c",
+                "person",
+                [
+                    dim(
+                        "f",
+                        "formula",
+                        terms=[
+                            {"label": "窗口平均分×55%", "expr": "mean(window_scores()) * 0.55"},
+                            {"label": "出勤率×100×45%", "expr": "attendance_rate * 100 * 0.45"},
+                        ],
+                    )
+                ],
+                subjects={"roles": ["chief_rep"]},
+            ),
+        ],
+    )
     org = world(0, windows=2)
     org["people"] = [{"id": "C1", "name": "首席", "role": "chief_rep", "unit": "U1"}]
     facts = {"attendance": [{"person": "C1", "present_days": 18, "workdays": 19}]}

@@ -11,7 +11,13 @@ from kaohe.engine.expr import ExprError, compile_expr
 from kaohe.engine.inputs import Facts, InputError, Org, build_facts, build_org
 from kaohe.engine.numbers import D, round_to
 from kaohe.engine.periods import Period, PeriodKind
-from kaohe.engine.policy import Policy, PolicyError, bundled_policy_ids, load_policy, load_policy_file
+from kaohe.engine.policy import (
+    Policy,
+    PolicyError,
+    bundled_policy_ids,
+    load_policy,
+    load_policy_file,
+)
 from kaohe.engine.results import RunResult, SubjectResult
 from kaohe.engine.run import PolicyRunError, Run
 from kaohe.engine.trace import TraceEntry

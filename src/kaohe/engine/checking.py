@@ -37,7 +37,9 @@ def compare(result: RunResult, expect: dict[str, Any]) -> list[str]:
             problems.append(f"{subject}: expectation must be a mapping")
             continue
         if got is None:
-            problems.append(f"{subject} expected a result got none (not assessed in {result.period})")
+            problems.append(
+                f"{subject} expected a result got none (not assessed in {result.period})"
+            )
             continue
         for key, want in fields.items():
             if key in ("score", "bonus"):
@@ -50,16 +52,22 @@ def compare(result: RunResult, expect: dict[str, Any]) -> list[str]:
                     problems.append(f"{subject} rank expected {want} got {_show(got.rank)}")
             elif key == "grade":
                 if (got.grade or "") != (want or ""):
-                    problems.append(f"{subject} grade expected {want or '(none)'} got {got.grade or '(none)'}")
+                    problems.append(
+                        f"{subject} grade expected {want or '(none)'} got {got.grade or '(none)'}"
+                    )
             elif key == "actions":
                 if sorted(got.actions) != sorted(want or []):
-                    problems.append(f"{subject} actions expected {sorted(want or [])} got {sorted(got.actions)}")
+                    problems.append(
+                        f"{subject} actions expected {sorted(want or [])} got {sorted(got.actions)}"
+                    )
             elif key == "dimensions":
                 for code, value in (want or {}).items():
                     have_d = got.dimensions.get(code)
                     w = _num(value)
                     if have_d is None or w is None or abs(have_d - w) > TOLERANCE:
-                        problems.append(f"{subject} dimensions.{code} expected {_show(value)} got {_show(have_d)}")
+                        problems.append(
+                            f"{subject} dimensions.{code} expected {_show(value)} got {_show(have_d)}"
+                        )
             else:
                 problems.append(f"{subject} {key}: unknown expectation field")
     return problems

@@ -44,27 +44,39 @@ def item_table(policy: Policy) -> pl.DataFrame:
         dim = dims[it.dimension]
         effect = it.effect or ("add" if dim.kind == "earned" else "deduct")
         lo, hi = it.range if it.range else (None, None)
-        rows.append({
-            "item": it.code,
-            "i_dimension": it.dimension,
-            "i_part": it.part,
-            "i_points": it.points,
-            "i_lo": lo,
-            "i_hi": hi,
-            "i_free": it.free_entry,
-            "i_max": it.max_points,
-            "i_effect": effect,
-            "i_exempt": it.exempt,
-            "i_major": it.major is not None,
-            "i_major_points": it.major.points if it.major else None,
-            "i_major_mult": it.major.multiplier if it.major else None,
-            "i_threshold": it.threshold is not None,
-        })
+        rows.append(
+            {
+                "item": it.code,
+                "i_dimension": it.dimension,
+                "i_part": it.part,
+                "i_points": it.points,
+                "i_lo": lo,
+                "i_hi": hi,
+                "i_free": it.free_entry,
+                "i_max": it.max_points,
+                "i_effect": effect,
+                "i_exempt": it.exempt,
+                "i_major": it.major is not None,
+                "i_major_points": it.major.points if it.major else None,
+                "i_major_mult": it.major.multiplier if it.major else None,
+                "i_threshold": it.threshold is not None,
+            }
+        )
     schema = {
-        "item": pl.String(), "i_dimension": pl.String(), "i_part": pl.String(), "i_points": DEC,
-        "i_lo": DEC, "i_hi": DEC, "i_free": pl.Boolean(), "i_max": DEC, "i_effect": pl.String(),
-        "i_exempt": pl.Boolean(), "i_major": pl.Boolean(), "i_major_points": DEC,
-        "i_major_mult": DEC, "i_threshold": pl.Boolean(),
+        "item": pl.String(),
+        "i_dimension": pl.String(),
+        "i_part": pl.String(),
+        "i_points": DEC,
+        "i_lo": DEC,
+        "i_hi": DEC,
+        "i_free": pl.Boolean(),
+        "i_max": DEC,
+        "i_effect": pl.String(),
+        "i_exempt": pl.Boolean(),
+        "i_major": pl.Boolean(),
+        "i_major_points": DEC,
+        "i_major_mult": DEC,
+        "i_threshold": pl.Boolean(),
     }
     return pl.DataFrame(rows, schema=schema)
 
@@ -77,29 +89,66 @@ def _checks(policy: Policy, org: Org) -> list[tuple[pl.Expr, str, str]]:
     return [
         (~pl.col("subject").is_in(subjects), "subject", "unknown subject {subject!r}"),
         (item.is_null() & dim.is_null(), "item", "give an item code or a dimension code"),
-        (item.is_not_null() & pl.col("i_dimension").is_null(), "item",
-         f"unknown item code {{item!r}} for policy {policy.id}"),
-        (item.is_null() & ~dim.is_in(free_dims), "dimension",
-         f"unknown dimension code {{dimension!r}} for policy {policy.id}"),
-        (item.is_not_null() & dim.is_not_null() & (dim != pl.col("i_dimension")), "dimension",
-         "item {item} belongs to dimension {i_dimension}, not {dimension}"),
-        (pl.col("count").is_not_null() & (pl.col("count") < 1), "count", "count must be a whole number ≥ 1"),
-        (points.is_not_null() & (points <= 0), "points",
-         "points is a positive magnitude (the item decides deduct or add)"),
+        (
+            item.is_not_null() & pl.col("i_dimension").is_null(),
+            "item",
+            f"unknown item code {{item!r}} for policy {policy.id}",
+        ),
+        (
+            item.is_null() & ~dim.is_in(free_dims),
+            "dimension",
+            f"unknown dimension code {{dimension!r}} for policy {policy.id}",
+        ),
+        (
+            item.is_not_null() & dim.is_not_null() & (dim != pl.col("i_dimension")),
+            "dimension",
+            "item {item} belongs to dimension {i_dimension}, not {dimension}",
+        ),
+        (
+            pl.col("count").is_not_null() & (pl.col("count") < 1),
+            "count",
+            "count must be a whole number ≥ 1",
+        ),
+        (
+            points.is_not_null() & (points <= 0),
+            "points",
+            "points is a positive magnitude (the item decides deduct or add)",
+        ),
         (item.is_null() & points.is_null(), "points", "a dimension-only record needs points"),
-        ((pl.col("i_free") | pl.col("i_lo").is_not_null()) & points.is_null(), "points",
-         "item {item} needs points (range {i_lo}–{i_hi} or free entry)"),
-        (pl.col("i_lo").is_not_null() & points.is_not_null()
-         & ((points < pl.col("i_lo")) | (points > pl.col("i_hi"))), "points",
-         "{points} is outside item {item}'s range {i_lo}–{i_hi}"),
-        (pl.col("i_max").is_not_null() & (points > pl.col("i_max")), "points",
-         "{points} is above item {item}'s maximum {i_max}"),
-        (pl.col("i_points").is_not_null() & points.is_not_null() & (points != pl.col("i_points")),
-         "points", "item {item} has fixed points {i_points}; leave points empty"),
-        (pl.col("major") & (item.is_null() | ~pl.col("i_major").fill_null(False)), "major",
-         "item {item} has no aggravated (major) effect in this policy"),
-        (pl.col("exempt") & (item.is_null() | ~pl.col("i_exempt").fill_null(False)), "exempt",
-         "item {item} has no exemption in this policy"),
+        (
+            (pl.col("i_free") | pl.col("i_lo").is_not_null()) & points.is_null(),
+            "points",
+            "item {item} needs points (range {i_lo}–{i_hi} or free entry)",
+        ),
+        (
+            pl.col("i_lo").is_not_null()
+            & points.is_not_null()
+            & ((points < pl.col("i_lo")) | (points > pl.col("i_hi"))),
+            "points",
+            "{points} is outside item {item}'s range {i_lo}–{i_hi}",
+        ),
+        (
+            pl.col("i_max").is_not_null() & (points > pl.col("i_max")),
+            "points",
+            "{points} is above item {item}'s maximum {i_max}",
+        ),
+        (
+            pl.col("i_points").is_not_null()
+            & points.is_not_null()
+            & (points != pl.col("i_points")),
+            "points",
+            "item {item} has fixed points {i_points}; leave points empty",
+        ),
+        (
+            pl.col("major") & (item.is_null() | ~pl.col("i_major").fill_null(False)),
+            "major",
+            "item {item} has no aggravated (major) effect in this policy",
+        ),
+        (
+            pl.col("exempt") & (item.is_null() | ~pl.col("i_exempt").fill_null(False)),
+            "exempt",
+            "item {item} has no exemption in this policy",
+        ),
     ]
 
 
@@ -147,9 +196,15 @@ def _magnitude(frame: pl.DataFrame, dim_effects: dict[str, str]) -> pl.DataFrame
         dimension=pl.coalesce(pl.col("i_dimension"), pl.col("dimension")),
         part=pl.col("i_part"),
         effect=pl.col("i_effect").fill_null(
-            pl.col("dimension").replace_strict(dim_effects, default="deduct", return_dtype=pl.String())),
-        tag=pl.when(pl.col("exempt")).then(pl.lit("exempt"))
-        .when(pl.col("major")).then(pl.lit("major")).otherwise(pl.lit(None, dtype=pl.String())),
+            pl.col("dimension").replace_strict(
+                dim_effects, default="deduct", return_dtype=pl.String()
+            )
+        ),
+        tag=pl.when(pl.col("exempt"))
+        .then(pl.lit("exempt"))
+        .when(pl.col("major"))
+        .then(pl.lit("major"))
+        .otherwise(pl.lit(None, dtype=pl.String())),
     )
 
 
@@ -168,8 +223,11 @@ def resolve(
     frame = frame.filter(pl.col("date").is_between(start, end))
     if frame.height == 0:
         return pl.DataFrame(schema=CONTRIB_SCHEMA)
-    dim_effects = {d.code: ("add" if d.kind == "earned" else "deduct")
-                   for sc in policy.scorecards for d in sc.dimensions}
+    dim_effects = {
+        d.code: ("add" if d.kind == "earned" else "deduct")
+        for sc in policy.scorecards
+        for d in sc.dimensions
+    }
     frame = _magnitude(frame, dim_effects)
     subst = {p.id: p.substitutes_for for p in org.people.values() if p.substitutes_for}
     frame = frame.with_columns(
@@ -195,7 +253,9 @@ def resolve(
     parts: list[pl.DataFrame] = []
     kinds = {kind for cs in charges.values() for kind, _ in cs} | {"subject"}
     for kind in sorted(kinds):
-        for share in sorted({s for cs in charges.values() for k, s in cs if k == kind} | {Decimal(1)}):
+        for share in sorted(
+            {s for cs in charges.values() for k, s in cs if k == kind} | {Decimal(1)}
+        ):
             codes = [c for c, cs in charges.items() if (kind, share) in cs]
             if kind == "subject" and share == 1:
                 sel = frame.filter(pl.col("item").is_in(codes) | pl.col("item").is_null())
@@ -206,17 +266,28 @@ def resolve(
             if kind == "subject":
                 sel = sel.with_columns(target=pl.col("subject"))
             elif kind == "window":
-                sel = sel.with_columns(target=pl.col("subject").replace_strict(
-                    window_of, default=None, return_dtype=pl.String()))
+                sel = sel.with_columns(
+                    target=pl.col("subject").replace_strict(
+                        window_of, default=None, return_dtype=pl.String()
+                    )
+                )
             else:
                 mapping = chiefs if kind == "chief_rep" else staff
-                win = pl.col("subject").replace_strict(window_of, default=None, return_dtype=pl.String())
-                sel = sel.with_columns(target=win.replace_strict(
-                    {k: v for k, v in mapping.items()}, default=None,
-                    return_dtype=pl.List(pl.String()))).explode("target")
+                win = pl.col("subject").replace_strict(
+                    window_of, default=None, return_dtype=pl.String()
+                )
+                sel = sel.with_columns(
+                    target=win.replace_strict(
+                        {k: v for k, v in mapping.items()},
+                        default=None,
+                        return_dtype=pl.List(pl.String()),
+                    )
+                ).explode("target")
             sel = sel.filter(pl.col("target").is_not_null())
             if share != 1:
-                sel = sel.with_columns(magnitude=(pl.col("magnitude") * pl.lit(share, dtype=DEC)).cast(DEC))
+                sel = sel.with_columns(
+                    magnitude=(pl.col("magnitude") * pl.lit(share, dtype=DEC)).cast(DEC)
+                )
             parts.append(sel)
     if not parts:
         return pl.DataFrame(schema=CONTRIB_SCHEMA)
@@ -257,7 +328,9 @@ def _apply_thresholds(policy: Policy, frame: pl.DataFrame) -> pl.DataFrame:
             scopes.setdefault((rec["subject"], key), []).append(rec)
         for recs in scopes.values():
             total = sum(int(r["count"]) for r in recs)  # type: ignore[call-overload]
-            chargeable = sum(1 for k in range(th.free + 1, total + 1) if (k - th.free) % th.every == 0)
+            chargeable = sum(
+                1 for k in range(th.free + 1, total + 1) if (k - th.free) % th.every == 0
+            )
             own = [r for r in recs if r["item"] == it.code]
             for r in own:
                 updates[int(r["_idx"])] = Decimal(0)  # type: ignore[call-overload]
@@ -269,12 +342,14 @@ def _apply_thresholds(policy: Policy, frame: pl.DataFrame) -> pl.DataFrame:
                 chargeable -= n
                 idx = int(r["_idx"])  # type: ignore[call-overload]
                 current = updates.get(idx, r["magnitude"] if r["item"] != it.code else Decimal(0))
-                updates[idx] = current + unit * n  # type: ignore[operator]
+                updates[idx] = current + unit * n  # type: ignore[operator,unused-ignore]
     if updates:
         idx = list(updates)
         vals = [updates[i] for i in idx]
         patch = pl.DataFrame({"_idx": idx, "_new": vals}, schema={"_idx": pl.UInt32(), "_new": DEC})
-        frame = frame.join(patch, on="_idx", how="left").with_columns(
-            magnitude=pl.coalesce(pl.col("_new"), pl.col("magnitude"))
-        ).drop("_new")
+        frame = (
+            frame.join(patch, on="_idx", how="left")
+            .with_columns(magnitude=pl.coalesce(pl.col("_new"), pl.col("magnitude")))
+            .drop("_new")
+        )
     return frame.drop("_idx")

@@ -60,9 +60,13 @@ class SubjectEnv:
             return []
         out = []
         for p in self.run.org.people.values():
-            if p.window == window and p.role == "staff" and not p.substitutes_for:
-                if self.run.workdays_of(p.id):
-                    out.append(p.id)
+            if (
+                p.window == window
+                and p.role == "staff"
+                and not p.substitutes_for
+                and self.run.workdays_of(p.id)
+            ):
+                out.append(p.id)
         return out
 
     def _records(self, scope: str, of: str) -> list[dict[str, Any]]:
@@ -176,7 +180,9 @@ def _months_in_post(env: SubjectEnv) -> Decimal:
 def _in_post_at_end(env: SubjectEnv) -> bool:
     p = env.person
     end = env.run.period.end
-    return p is None or ((p.left is None or p.left >= end) and (p.joined is None or p.joined <= end))
+    return p is None or (
+        (p.left is None or p.left >= end) and (p.joined is None or p.joined <= end)
+    )
 
 
 _VARIABLES: dict[str, Callable[[SubjectEnv], Any]] = {
@@ -192,7 +198,7 @@ _VARIABLES: dict[str, Callable[[SubjectEnv], Any]] = {
     "attendance_rate": _attendance_rate,
     "months_in_post": _months_in_post,
     "in_post_at_end": _in_post_at_end,
-    "period_kind": lambda env: str(env.run.period.kind),
+    "period_kind": lambda env: str(env.run.period.kind),  # type: ignore[has-type,unused-ignore]
 }
 
 # ---------------------------------------------------------------- functions
@@ -209,14 +215,23 @@ def fn_deducted(env: SubjectEnv, code: str) -> Decimal:
 def fn_points(env: SubjectEnv, *codes: str) -> Decimal:
     total = ZERO
     for c in env.run.contributions().get(env.subject, []):
-        if c["item"] in codes or (c["item"] is None and c["dimension"] in codes) or (
-                c["dimension"] in codes):
+        if (
+            c["item"] in codes
+            or (c["item"] is None and c["dimension"] in codes)
+            or (c["dimension"] in codes)
+        ):
             total += c["magnitude"]
     return total
 
 
-def fn_count(env: SubjectEnv, *codes: str, scope: str = "period", major: Any = None,
-             include_deducted: bool = True, of: str = "self") -> Decimal:
+def fn_count(
+    env: SubjectEnv,
+    *codes: str,
+    scope: str = "period",
+    major: Any = None,
+    include_deducted: bool = True,
+    of: str = "self",
+) -> Decimal:
     total = 0
     for r in env._records(scope, of):
         if r["item"] not in codes:
@@ -250,11 +265,15 @@ def fn_has_flag(env: SubjectEnv, name: str, scope: str = "period", of: str = "se
     return False
 
 
-def fn_leave_days(env: SubjectEnv, *types: str, scope: str = "period", approved: bool = True) -> Decimal:
+def fn_leave_days(
+    env: SubjectEnv, *types: str, scope: str = "period", approved: bool = True
+) -> Decimal:
     return _count_leave(env, types, scope, approved)
 
 
-def fn_absent_days(env: SubjectEnv, *types: str, scope: str = "period", substitute: bool = True) -> Decimal:
+def fn_absent_days(
+    env: SubjectEnv, *types: str, scope: str = "period", substitute: bool = True
+) -> Decimal:
     run = env.run
     start, end = run.scope_bounds(scope)
     wanted = set(types) if types else {"事假", "病假"}
@@ -282,7 +301,9 @@ def fn_attendance(env: SubjectEnv, field: str) -> Any:
     if schedule is not None and field in ("expected_signins", "missed_signins") and env.person:
         if field == "missed_signins":
             return ZERO
-        leave = _count_leave(env, (*env.run.policy.counted_as_leave, "公差", "培训"), "period", True)
+        leave = _count_leave(
+            env, (*env.run.policy.counted_as_leave, "公差", "培训"), "period", True
+        )
         return Decimal(len(schedule.signins)) * (_workdays(env) - leave)
     return None
 
@@ -349,8 +370,11 @@ def fn_window_grades(env: SubjectEnv) -> list[Any]:
 
 
 def fn_external(env: SubjectEnv, source: str) -> Any:
-    values = [D(r["value"]) for r in env.run.facts.rows("scores")
-              if r["source"] == source and r["subject"] == env.subject and r.get("value") is not None]
+    values = [
+        D(r["value"])
+        for r in env.run.facts.rows("scores")
+        if r["source"] == source and r["subject"] == env.subject and r.get("value") is not None
+    ]
     return sum(values, ZERO) if values else None
 
 
@@ -362,8 +386,10 @@ def fn_external_rank(env: SubjectEnv, source: str) -> Any:
 def fn_vote_score(env: SubjectEnv, group: str) -> Any:
     from kaohe.engine.votes import vote_scores
 
-    table = env.run._memoised((env.run.scorecard_of[env.subject].id, "votes:" + group),
-                              lambda: vote_scores(env.run, env.run.scorecard_of[env.subject], group))
+    table = env.run._memoised(
+        (env.run.scorecard_of[env.subject].id, "votes:" + group),
+        lambda: vote_scores(env.run, env.run.scorecard_of[env.subject], group),
+    )
     return table.get(env.subject)
 
 
@@ -427,8 +453,13 @@ def fn_context(env: SubjectEnv, name: str) -> Any:
     return env.run.context[name]
 
 
-def fn_ratings(env: SubjectEnv, max_stars: int | Decimal = 2, verified: bool = True,
-               include_deducted: bool = True, scope: str = "period") -> Decimal:
+def fn_ratings(
+    env: SubjectEnv,
+    max_stars: int | Decimal = 2,
+    verified: bool = True,
+    include_deducted: bool = True,
+    scope: str = "period",
+) -> Decimal:
     start, end = env.run.scope_bounds(scope)
     n = 0
     for r in env.run.facts.rows("ratings"):

@@ -251,7 +251,11 @@ class _Compiler:
         return run
 
     def _IfExp(self, node: ast.IfExp) -> Compiled:
-        test, body, orelse = self.compile(node.test), self.compile(node.body), self.compile(node.orelse)
+        test, body, orelse = (
+            self.compile(node.test),
+            self.compile(node.body),
+            self.compile(node.orelse),
+        )
         return lambda env: body(env) if test(env) else orelse(env)
 
     def _Call(self, node: ast.Call) -> Compiled:

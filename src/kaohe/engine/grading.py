@@ -50,14 +50,18 @@ def grade_pool(run: Run, sc: Scorecard, pool: Pool) -> dict[str, Any]:
         if step.exclude is not None:
             rule = step.exclude
             for s in members:
-                if s not in excluded and run.evaluate(rule.when, s, f"pool {pool.id}.exclude", extra):
+                if s not in excluded and run.evaluate(
+                    rule.when, s, f"pool {pool.id}.exclude", extra
+                ):
                     excluded.add(s)
                     grades[s] = rule.grade
                     trace[s].append(TraceEntry("exclude", f"不参加评比：{rule.reason}"))
         elif step.not_graded is not None:
             ng = step.not_graded
             for s in graded_members():
-                if s not in assigned and run.evaluate(ng.when, s, f"pool {pool.id}.not_graded", extra):
+                if s not in assigned and run.evaluate(
+                    ng.when, s, f"pool {pool.id}.not_graded", extra
+                ):
                     not_graded.add(s)
                     assigned.add(s)
                     grades[s] = ng.grade
@@ -71,10 +75,35 @@ def grade_pool(run: Run, sc: Scorecard, pool: Pool) -> dict[str, Any]:
                     trace[s].append(TraceEntry("grade", f"直接评为{fr.grade}：{fr.reason}"))
         elif step.quota is not None:
             q = step.quota
-            n_places = to_int(D(run.evaluate(q.count, members[0] if members else "", f"pool {pool.id}.quota.count",
-                                              extra)), "floor") if members else 0
+            n_places = (
+                to_int(
+                    D(
+                        run.evaluate(
+                            q.count,
+                            members[0] if members else "",
+                            f"pool {pool.id}.quota.count",
+                            extra,
+                        )
+                    ),
+                    "floor",
+                )
+                if members
+                else 0
+            )
             quotas[q.grade] = n_places
-            _fill_quota(run, pool, q, members, scores, grades, assigned, not_graded, excluded, n_places, extra)
+            _fill_quota(
+                run,
+                pool,
+                q,
+                members,
+                scores,
+                grades,
+                assigned,
+                not_graded,
+                excluded,
+                n_places,
+                extra,
+            )
         elif step.band is not None:
             b = step.band
             for s in sorted(graded_members(), key=lambda x: scores[x], reverse=True):
@@ -86,12 +115,18 @@ def grade_pool(run: Run, sc: Scorecard, pool: Pool) -> dict[str, Any]:
                         continue
                 assigned.add(s)
                 grades[s] = b.grade
-                bound = f"（≥ {fmt(D(run.evaluate(b.min_score, s, 'band', extra)))}）" if b.min_score is not None else ""
+                bound = (
+                    f"（≥ {fmt(D(run.evaluate(b.min_score, s, 'band', extra)))}）"
+                    if b.min_score is not None
+                    else ""
+                )
                 trace[s].append(TraceEntry("grade", f"{b.grade}：得分 {fmt(scores[s])}{bound}"))
         elif step.move is not None:
             mv = step.move
             for s in graded_members():
-                if grades[s] in mv.from_grades and run.evaluate(mv.when, s, f"pool {pool.id}.move", extra):
+                if grades[s] in mv.from_grades and run.evaluate(
+                    mv.when, s, f"pool {pool.id}.move", extra
+                ):
                     trace[s].append(TraceEntry("grade", f"{grades[s]} → {mv.to}：{mv.reason}"))
                     grades[s] = mv.to
         elif step.cap is not None:
@@ -101,7 +136,9 @@ def grade_pool(run: Run, sc: Scorecard, pool: Pool) -> dict[str, Any]:
                 g = grades[s]
                 if g is None or g not in order or cp.max not in order:
                     continue
-                if order.index(g) < order.index(cp.max) and run.evaluate(cp.when, s, f"pool {pool.id}.cap", extra):
+                if order.index(g) < order.index(cp.max) and run.evaluate(
+                    cp.when, s, f"pool {pool.id}.cap", extra
+                ):
                     trace[s].append(TraceEntry("cap", f"{g} → {cp.max}：{cp.reason}"))
                     grades[s] = cp.max
         elif step.flag is not None:
@@ -115,23 +152,45 @@ def grade_pool(run: Run, sc: Scorecard, pool: Pool) -> dict[str, Any]:
 
     ranks = competition_ranks({s: scores[s] for s in ranked})
     _apply_adjustments(run, pool, members, grades, quotas)
-    return {"grades": grades, "ranks": ranks, "ranked": set(ranked), "quotas": quotas,
-            "excluded": excluded}
+    return {
+        "grades": grades,
+        "ranks": ranks,
+        "ranked": set(ranked),
+        "quotas": quotas,
+        "excluded": excluded,
+    }
 
 
-def _fill_quota(run: Run, pool: Pool, q: Any, members: list[str], scores: dict[str, Decimal],
-                grades: dict[str, str | None], assigned: set[str], not_graded: set[str],
-                excluded: set[str], places: int, extra: dict[str, Any]) -> None:
+def _fill_quota(
+    run: Run,
+    pool: Pool,
+    q: Any,
+    members: list[str],
+    scores: dict[str, Decimal],
+    grades: dict[str, str | None],
+    assigned: set[str],
+    not_graded: set[str],
+    excluded: set[str],
+    places: int,
+    extra: dict[str, Any],
+) -> None:
     trace = run.grade_trace
-    candidates = sorted((s for s in members if s not in assigned and s not in not_graded and s not in excluded),
-                        key=lambda s: scores[s], reverse=True)
+    candidates = sorted(
+        (s for s in members if s not in assigned and s not in not_graded and s not in excluded),
+        key=lambda s: scores[s],
+        reverse=True,
+    )
     eligible: list[str] = []
     for s in candidates:
         if q.min_score is not None:
             floor = D(run.evaluate(q.min_score, s, f"pool {pool.id}.quota.min_score", extra))
             if scores[s] < floor:
                 continue
-        barred = [v.reason for v in q.vetoes if run.evaluate(v.when, s, f"pool {pool.id}.quota.veto", extra)]
+        barred = [
+            v.reason
+            for v in q.vetoes
+            if run.evaluate(v.when, s, f"pool {pool.id}.quota.veto", extra)
+        ]
         if barred:
             trace[s].append(TraceEntry("veto", f"不得评为{q.grade}：{'；'.join(barred)}"))
             continue
@@ -148,31 +207,48 @@ def _fill_quota(run: Run, pool: Pool, q: Any, members: list[str], scores: dict[s
             i += len(group)
             continue
         for s in group:
-            trace[s].append(TraceEntry("quota", f"{q.grade}名额剩 {left} 个，并列 {len(group)} 人"
-                                       f"（{fmt(scores[s])} 分）无法全部容纳，名额空缺"))
+            trace[s].append(
+                TraceEntry(
+                    "quota",
+                    f"{q.grade}名额剩 {left} 个，并列 {len(group)} 人"
+                    f"（{fmt(scores[s])} 分）无法全部容纳，名额空缺",
+                )
+            )
         break
     for s in taken:
         grades[s] = q.grade
         assigned.add(s)
-        trace[s].append(TraceEntry("quota", f"{q.grade}：名额 {places} 个（{q.count}，N = "
-                                   f"{fmt(extra['N'])}），按得分 {fmt(scores[s])} 取得"))
+        trace[s].append(
+            TraceEntry(
+                "quota",
+                f"{q.grade}：名额 {places} 个（{q.count}，N = "
+                f"{fmt(extra['N'])}），按得分 {fmt(scores[s])} 取得",
+            )
+        )
 
 
-def _apply_adjustments(run: Run, pool: Pool, members: list[str], grades: dict[str, str | None],
-                       quotas: dict[str, int]) -> None:
+def _apply_adjustments(
+    run: Run, pool: Pool, members: list[str], grades: dict[str, str | None], quotas: dict[str, int]
+) -> None:
     rows = [r for r in run.facts.rows("adjustments") if r["subject"] in grades]
     for row in rows:
         s = row["subject"]
         old = grades[s]
         grades[s] = row["grade"]
-        run.grade_trace[s].append(TraceEntry(
-            "adjustment", f"领导小组调整：{old or '无等次'} → {row['grade']}；理由：{row['reason']}"))
+        run.grade_trace[s].append(
+            TraceEntry(
+                "adjustment",
+                f"领导小组调整：{old or '无等次'} → {row['grade']}；理由：{row['reason']}",
+            )
+        )
     if rows:
         for grade, places in quotas.items():
             used = sum(1 for g in grades.values() if g == grade)
             if used > places:
-                run.warnings.append(f"{pool.name}：{grade} {used} 人，超过名额 {places} 个"
-                                    f"（quota of {grade} exceeded after adjustments）")
+                run.warnings.append(
+                    f"{pool.name}：{grade} {used} 人，超过名额 {places} 个"
+                    f"（quota of {grade} exceeded after adjustments）"
+                )
 
 
 def finish_subject(run: Run, subject: str) -> SubjectResult:
@@ -195,32 +271,54 @@ def finish_subject(run: Run, subject: str) -> SubjectResult:
         if dim.in_total and sc.score is None:
             trace.extend(entries)
         else:
-            trace.extend(TraceEntry(e.kind, e.text, None, e.dimension, e.item, e.date, e.count, e.row)
-                         for e in entries)
+            trace.extend(
+                TraceEntry(e.kind, e.text, None, e.dimension, e.item, e.date, e.count, e.row)
+                for e in entries
+            )
     trace.extend(run.score_trace.get(subject, []))
     if reported != exact:
-        trace.append(TraceEntry("rounding", f"四舍五入保留 {places} 位小数：{fmt(exact)} → {fmt(reported)}",
-                                reported - exact))
+        trace.append(
+            TraceEntry(
+                "rounding",
+                f"四舍五入保留 {places} 位小数：{fmt(exact)} → {fmt(reported)}",
+                reported - exact,
+            )
+        )
     grade = run.grade_of(subject)
     rank = run.rank_of(subject)
     trace.extend(run.grade_trace.get(subject, []))
-    result = SubjectResult(subject, sc.id, reported, exact, rank, grade,
-                           pool=(run.pool_of(subject).id if run.pool_of(subject) else None),
-                           dimensions=dims, trace=trace)
+    pool = run.pool_of(subject)
+    result = SubjectResult(
+        subject,
+        sc.id,
+        reported,
+        exact,
+        rank,
+        grade,
+        pool=pool.id if pool else None,
+        dimensions=dims,
+        trace=trace,
+    )
     for rule in sc.actions:
-        if run.evaluate(rule.when, subject, f"scorecard {sc.id}.actions"):
-            if rule.target == "subject":
-                if rule.action not in result.actions:
-                    result.actions.append(rule.action)
-                trace.append(TraceEntry("action", f"{_ACTION_NAMES[rule.action]}：{rule.reason}"))
+        if rule.target == "subject" and run.evaluate(
+            rule.when, subject, f"scorecard {sc.id}.actions"
+        ):
+            if rule.action not in result.actions:
+                result.actions.append(rule.action)
+            trace.append(TraceEntry("action", f"{_ACTION_NAMES[rule.action]}：{rule.reason}"))
     for other in run.scorecard_of:
         sc_other = run.scorecard_of[other]
         for rule in sc_other.actions:
-            if rule.target == "chief_rep" and subject in _chief_reps(run, other) and run.evaluate(
-                    rule.when, other, f"scorecard {sc_other.id}.actions"):
+            if (
+                rule.target == "chief_rep"
+                and subject in _chief_reps(run, other)
+                and run.evaluate(rule.when, other, f"scorecard {sc_other.id}.actions")
+            ):
                 if rule.action not in result.actions:
                     result.actions.append(rule.action)
-                trace.append(TraceEntry("action", f"{_ACTION_NAMES[rule.action]}：{rule.reason}（{other}）"))
+                trace.append(
+                    TraceEntry("action", f"{_ACTION_NAMES[rule.action]}：{rule.reason}（{other}）")
+                )
     if sc.bonus is not None:
         result.bonus = _bonus(run, subject, sc, trace)
     return result
@@ -231,25 +329,37 @@ def _chief_reps(run: Run, subject: str) -> list[str]:
     window = subject if subject in run.org.windows else (person.window if person else None)
     if window is None:
         return []
-    return [p.id for p in run.org.people.values()
-            if p.role == "chief_rep" and window in run.org.chief_rep_windows(p)]
+    return [
+        p.id
+        for p in run.org.people.values()
+        if p.role == "chief_rep" and window in run.org.chief_rep_windows(p)
+    ]
 
 
-_ACTION_NAMES = {"promote": "岗位工资晋升一级", "terminate": "退回派遣单位/终止用工",
-                 "recall": "退回原单位", "interview": "约谈"}
+_ACTION_NAMES = {
+    "promote": "岗位工资晋升一级",
+    "terminate": "退回派遣单位/终止用工",
+    "recall": "退回原单位",
+    "interview": "约谈",
+}
 
 
 def _bonus(run: Run, subject: str, sc: Scorecard, trace: list[TraceEntry]) -> Decimal | None:
     rule = sc.bonus
     assert rule is not None
-    if rule.when is not None and not run.evaluate(rule.when, subject, f"scorecard {sc.id}.bonus.when"):
+    if rule.when is not None and not run.evaluate(
+        rule.when, subject, f"scorecard {sc.id}.bonus.when"
+    ):
         return None
     gross = D(run.evaluate(rule.gross, subject, f"scorecard {sc.id}.bonus.gross"))
     trace.append(TraceEntry("money", f"应发 {rule.gross} = {fmt(gross)} 元"))
     total = ZERO
     for line in rule.deductions:
-        amount = D(run.evaluate(line.amount, subject, f"scorecard {sc.id}.bonus.deductions",
-                                {"gross": gross}))
+        amount = D(
+            run.evaluate(
+                line.amount, subject, f"scorecard {sc.id}.bonus.deductions", {"gross": gross}
+            )
+        )
         if amount:
             trace.append(TraceEntry("money", f"扣除 {line.label}：{fmt(amount)} 元"))
             total += amount

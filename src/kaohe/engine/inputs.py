@@ -72,7 +72,9 @@ class Person:
 
     def in_post(self, start: date, end: date) -> bool:
         """Whether the person served on some day from start to end (``left`` = last day)."""
-        return (self.joined is None or self.joined <= end) and (self.left is None or self.left >= start)
+        return (self.joined is None or self.joined <= end) and (
+            self.left is None or self.left >= start
+        )
 
 
 @dataclass
@@ -104,52 +106,83 @@ class Org:
 # column -> (dtype, required)
 SCHEMAS: dict[str, dict[str, tuple[pl.DataType, bool]]] = {
     "records": {
-        "date": (pl.Date(), True), "subject": (pl.String(), True), "item": (pl.String(), False),
-        "dimension": (pl.String(), False), "count": (pl.Int64(), False),
-        "points": (DEC, False), "major": (pl.Boolean(), False), "exempt": (pl.Boolean(), False),
-        "already_deducted": (pl.Boolean(), False), "note": (pl.String(), False),
+        "date": (pl.Date(), True),
+        "subject": (pl.String(), True),
+        "item": (pl.String(), False),
+        "dimension": (pl.String(), False),
+        "count": (pl.Int64(), False),
+        "points": (DEC, False),
+        "major": (pl.Boolean(), False),
+        "exempt": (pl.Boolean(), False),
+        "already_deducted": (pl.Boolean(), False),
+        "note": (pl.String(), False),
     },
     "attendance": {
-        "person": (pl.String(), True), "month": (pl.String(), False), "workdays": (DEC, False),
-        "present_days": (DEC, False), "expected_signins": (DEC, False),
+        "person": (pl.String(), True),
+        "month": (pl.String(), False),
+        "workdays": (DEC, False),
+        "present_days": (DEC, False),
+        "expected_signins": (DEC, False),
         "missed_signins": (DEC, False),
     },
     "punches": {"person": (pl.String(), True), "time": (pl.Datetime(), True)},
     "leave": {
-        "person": (pl.String(), True), "type": (pl.String(), True), "start": (pl.Date(), False),
-        "end": (pl.Date(), False), "days": (DEC, False), "approved": (pl.Boolean(), False),
+        "person": (pl.String(), True),
+        "type": (pl.String(), True),
+        "start": (pl.Date(), False),
+        "end": (pl.Date(), False),
+        "days": (DEC, False),
+        "approved": (pl.Boolean(), False),
     },
     "ratings": {
-        "date": (pl.Date(), True), "window": (pl.String(), False), "person": (pl.String(), False),
-        "stars": (pl.Int64(), True), "verified": (pl.Boolean(), False),
-        "already_deducted": (pl.Boolean(), False), "default": (pl.Boolean(), False),
+        "date": (pl.Date(), True),
+        "window": (pl.String(), False),
+        "person": (pl.String(), False),
+        "stars": (pl.Int64(), True),
+        "verified": (pl.Boolean(), False),
+        "already_deducted": (pl.Boolean(), False),
+        "default": (pl.Boolean(), False),
     },
     "votes": {
-        "group": (pl.String(), True), "voter": (pl.String(), True),
-        "subject": (pl.String(), True), "level": (pl.String(), True),
+        "group": (pl.String(), True),
+        "voter": (pl.String(), True),
+        "subject": (pl.String(), True),
+        "level": (pl.String(), True),
     },
     "scores": {
-        "source": (pl.String(), True), "subject": (pl.String(), True), "value": (DEC, False),
+        "source": (pl.String(), True),
+        "subject": (pl.String(), True),
+        "value": (DEC, False),
         "rank": (pl.Int64(), False),
     },
     "period_scores": {
-        "subject": (pl.String(), True), "period": (pl.String(), True), "score": (DEC, True),
+        "subject": (pl.String(), True),
+        "period": (pl.String(), True),
+        "score": (DEC, True),
         "grade": (pl.String(), False),
     },
     "history": {
-        "person": (pl.String(), True), "year": (pl.Int64(), True), "grade": (pl.String(), True),
+        "person": (pl.String(), True),
+        "year": (pl.Int64(), True),
+        "grade": (pl.String(), True),
         "promoted": (pl.Boolean(), False),
     },
     "adjustments": {
-        "subject": (pl.String(), True), "grade": (pl.String(), True), "reason": (pl.String(), True),
+        "subject": (pl.String(), True),
+        "grade": (pl.String(), True),
+        "reason": (pl.String(), True),
     },
 }
 
 BOOL_DEFAULTS = {
-    ("records", "major"): False, ("records", "exempt"): False,
-    ("records", "already_deducted"): False, ("ratings", "verified"): False,
-    ("ratings", "already_deducted"): False, ("ratings", "default"): False,
-    ("leave", "approved"): True, ("history", "promoted"): False,
+    ("records", "major"): False,
+    ("records", "exempt"): False,
+    ("records", "already_deducted"): False,
+    ("ratings", "verified"): False,
+    ("ratings", "already_deducted"): False,
+    ("ratings", "default"): False,
+    ("leave", "approved"): True,
+    ("history", "promoted"): False,
 }
 
 
@@ -305,14 +338,27 @@ def build_org(data: Mapping[str, object]) -> Org:
         _no_extra("org.windows", n, row, {"id", "name", "unit", "kind"})
         kind = _as_text(row.get("kind") or "single")
         if kind not in WINDOW_KINDS:
-            raise InputError("org.windows", n, "kind", f"unknown kind {kind!r} ({', '.join(WINDOW_KINDS)})")
+            raise InputError(
+                "org.windows", n, "kind", f"unknown kind {kind!r} ({', '.join(WINDOW_KINDS)})"
+            )
         wid = _as_text(row["id"])
         unit = None if _blank(row.get("unit")) else _as_text(row["unit"])
         if unit is not None and org.units and unit not in org.units:
             raise InputError("org.windows", n, "unit", f"unknown unit {unit!r}")
         org.windows[wid] = Window(wid, _as_text(row.get("name") or wid), unit, kind)
-    fields = {"id", "name", "role", "window", "windows", "unit", "employment", "joined", "left",
-              "substitutes_for", "pin"}
+    fields = {
+        "id",
+        "name",
+        "role",
+        "window",
+        "windows",
+        "unit",
+        "employment",
+        "joined",
+        "left",
+        "substitutes_for",
+        "pin",
+    }
     people_rows = _org_rows("people", data.get("people"))
     for n, row in enumerate(people_rows, start=1):
         _no_extra("org.people", n, row, fields)
@@ -347,8 +393,19 @@ def build_org(data: Mapping[str, object]) -> Org:
             raise InputError("org.people", n, "left", str(exc)) from None
         sub = None if _blank(row.get("substitutes_for")) else _as_text(row["substitutes_for"])
         pin = None if _blank(row.get("pin")) else _as_text(row["pin"])
-        org.people[pid] = Person(pid, _as_text(row.get("name") or pid), role, window, windows,
-                                 unit, employment, joined, left, sub, pin)
+        org.people[pid] = Person(
+            pid,
+            _as_text(row.get("name") or pid),
+            role,
+            window,
+            windows,
+            unit,
+            employment,
+            joined,
+            left,
+            sub,
+            pin,
+        )
     for n, row in enumerate(people_rows, start=1):
         sub = org.people[_as_text(row["id"])].substitutes_for
         if sub is not None and sub not in org.people:
@@ -359,7 +416,9 @@ def build_org(data: Mapping[str, object]) -> Org:
 def _no_extra(table: str, n: int, row: Mapping[str, object], allowed: set[str]) -> None:
     for key in row:
         if key not in allowed:
-            raise InputError(table, n, str(key), f"unknown field (known: {', '.join(sorted(allowed))})")
+            raise InputError(
+                table, n, str(key), f"unknown field (known: {', '.join(sorted(allowed))})"
+            )
 
 
 def build_facts(raw: Mapping[str, object] | None) -> Facts:

@@ -85,12 +85,17 @@ class Run:
 
     def _context(self, given: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for key, var in self.policy.context.items():
-            out[key] = var.default
+        for key, declared in self.policy.context.items():
+            out[key] = declared.default
         for key, value in given.items():
             if self.policy.context and key not in self.policy.context:
-                raise InputError("context", None, key, f"unknown context fact for policy {self.policy.id} "
-                                 f"(known: {', '.join(self.policy.context)})")
+                raise InputError(
+                    "context",
+                    None,
+                    key,
+                    f"unknown context fact for policy {self.policy.id} "
+                    f"(known: {', '.join(self.policy.context)})",
+                )
             var = self.policy.context.get(key)
             if var is not None and var.type == "number" and value is not None:
                 try:
@@ -103,7 +108,8 @@ class Run:
     def _assign_members(self) -> None:
         start, end = self.period.start, self.period.end
         candidates: list[tuple[str, str]] = [
-            (p.id, "person") for p in self.org.people.values()
+            (p.id, "person")
+            for p in self.org.people.values()
             if not p.substitutes_for and p.in_post(start, end)
         ]
         candidates += [(w, "window") for w in self.org.windows]
@@ -149,7 +155,9 @@ class Run:
             if cached is None:
                 given = self.facts["records"]
                 derived = self._derived_records()
-                frame = pl.concat([given, derived], how="diagonal_relaxed") if derived.height else given
+                frame = (
+                    pl.concat([given, derived], how="diagonal_relaxed") if derived.height else given
+                )
                 cached = validate_records(self.policy, self.org, frame)
                 self.cache["__records__"] = cached
             self._records_all = cached
@@ -160,37 +168,58 @@ class Run:
         rules = self.policy.derive
         if rules.leave:
             for leave in self.facts.rows("leave"):
-                for rule in rules.leave:
+                for leave_rule in rules.leave:
                     approved = bool(leave.get("approved", True))
-                    matches = (rule.type == leave["type"] and approved == rule.approved) or (
-                        rule.type == "unapproved" and not approved)
+                    matches = (leave_rule.type == leave["type"] and approved == leave_rule.approved) or (
+                        leave_rule.type == "unapproved" and not approved
+                    )
                     if not matches:
                         continue
                     days = self._leave_rows_days(leave, None, None)
                     if not days:
                         continue
                     for day in days:
-                        rows.append({"_row": leave["_row"], "date": day, "subject": leave["person"],
-                                     "item": rule.item, "count": 1,
-                                     "note": f"{leave['type']} {leave.get('start')}–{leave.get('end')}",
-                                     "major": False, "exempt": False, "already_deducted": False})
+                        rows.append(
+                            {
+                                "_row": leave["_row"],
+                                "date": day,
+                                "subject": leave["person"],
+                                "item": leave_rule.item,
+                                "count": 1,
+                                "note": f"{leave['type']} {leave.get('start')}–{leave.get('end')}",
+                                "major": False,
+                                "exempt": False,
+                                "already_deducted": False,
+                            }
+                        )
                     break
         if rules.ratings:
             for rating in self.facts.rows("ratings"):
-                env_vars = {"stars": D(rating["stars"]), "verified": bool(rating.get("verified")),
-                            "default": bool(rating.get("default")),
-                            "already_deducted": bool(rating.get("already_deducted"))}
+                env_vars = {
+                    "stars": D(rating["stars"]),
+                    "verified": bool(rating.get("verified")),
+                    "default": bool(rating.get("default")),
+                    "already_deducted": bool(rating.get("already_deducted")),
+                }
                 for rule in rules.ratings:
                     if not expr(rule.when)(_Vars(env_vars)):
                         continue
                     target = rating.get(rule.on)
                     if not target:
                         continue
-                    rows.append({"_row": rating["_row"], "date": rating["date"], "subject": target,
-                                 "item": rule.item, "count": 1,
-                                 "note": f"好差评 {rating['stars']}星", "major": False,
-                                 "exempt": False,
-                                 "already_deducted": bool(rating.get("already_deducted"))})
+                    rows.append(
+                        {
+                            "_row": rating["_row"],
+                            "date": rating["date"],
+                            "subject": target,
+                            "item": rule.item,
+                            "count": 1,
+                            "note": f"好差评 {rating['stars']}星",
+                            "major": False,
+                            "exempt": False,
+                            "already_deducted": bool(rating.get("already_deducted")),
+                        }
+                    )
         if not rows:
             return self.facts["records"].clear()
         schema = self.facts["records"].schema
@@ -198,12 +227,15 @@ class Run:
 
     def contribution_frame(self) -> pl.DataFrame:
         if self._contrib_frame is None:
-            frame = resolve(self.policy, self.org, self.records_all(), self.period.start, self.period.end)
+            frame = resolve(
+                self.policy, self.org, self.records_all(), self.period.start, self.period.end
+            )
             self._contrib_frame = frame
             self._sums = {}
             if frame.height:
                 agg = frame.group_by(["target", "dimension", "part", "effect"]).agg(
-                    pl.col("magnitude").sum().alias("total"))
+                    pl.col("magnitude").sum().alias("total")
+                )
                 for target, dimension, part, effect, total in agg.iter_rows():
                     slot = self._sums.setdefault((target, dimension), {})
                     pair = slot.setdefault(part, [ZERO, ZERO])
@@ -239,8 +271,15 @@ class Run:
             if subst and frame.height:
                 frame = frame.with_columns(pl.col("subject").replace(subst))
             agg = frame.group_by(
-                ["subject", "item", "dimension", "i_dimension", pl.col("date").dt.truncate("1mo"),
-                 "major", "already_deducted"]
+                [
+                    "subject",
+                    "item",
+                    "dimension",
+                    "i_dimension",
+                    pl.col("date").dt.truncate("1mo"),
+                    "major",
+                    "already_deducted",
+                ]
             ).agg(pl.col("count").fill_null(1).sum())
             grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
             for row in agg.iter_rows(named=True):
@@ -251,19 +290,25 @@ class Run:
 
     # ------------------------------------------------------------ evaluation
 
-    def evaluate(self, text: object, subject: str, where: str, extra: dict[str, Any] | None = None) -> Any:
+    def evaluate(
+        self, text: object, subject: str, where: str, extra: dict[str, Any] | None = None
+    ) -> Any:
         from kaohe.engine.env import SubjectEnv
 
         try:
             return expr(text)(SubjectEnv(self, subject, extra or {}))
         except ExprError as exc:
-            raise PolicyRunError(f"policy {self.policy.id}, {where}, subject {subject}: {exc}") from None
+            raise PolicyRunError(
+                f"policy {self.policy.id}, {where}, subject {subject}: {exc}"
+            ) from None
 
     def _memoised(self, key: tuple[str, str], compute: Callable[[], Any]) -> Any:
         if key in self._memo:
             return self._memo[key]
         if key in self._busy:
-            raise PolicyRunError(f"policy {self.policy.id}: circular reference at {key[1]} of {key[0]}")
+            raise PolicyRunError(
+                f"policy {self.policy.id}: circular reference at {key[1]} of {key[0]}"
+            )
         self._busy.add(key)
         try:
             value = compute()
@@ -286,7 +331,9 @@ class Run:
         return sc is not None and any(d.code == code for d in sc.dimensions)
 
     def dim_value(self, subject: str, code: str) -> Decimal:
-        value: Decimal = self._memoised((subject, "dim:" + code), lambda: self._compute_dim(subject, code))
+        value: Decimal = self._memoised(
+            (subject, "dim:" + code), lambda: self._compute_dim(subject, code)
+        )
         return value
 
     def deducted(self, subject: str, code: str) -> Decimal:
@@ -313,8 +360,18 @@ class Run:
                 text += f"（记录于 {c['subject']}）"
             if c["note"]:
                 text += f"：{c['note']}"
-            out.append(TraceEntry("record", text, sign * c["magnitude"], code, c["item"], c["date"],
-                                  c["count"], c["row"]))
+            out.append(
+                TraceEntry(
+                    "record",
+                    text,
+                    sign * c["magnitude"],
+                    code,
+                    c["item"],
+                    c["date"],
+                    c["count"],
+                    c["row"],
+                )
+            )
         return out
 
     def _compute_dim(self, subject: str, code: str) -> Decimal:
@@ -341,8 +398,15 @@ class Run:
                 added += add
                 part = parts.get(part_code) if part_code else None
                 if part is not None and ded > part.max:
-                    entries.append(TraceEntry("cap", f"{dim.name}·{part.name} 扣分以 {fmt(part.max)} 分为限："
-                                              f"{fmt(ded)} 中 {fmt(ded - part.max)} 不扣", ded - part.max, code))
+                    entries.append(
+                        TraceEntry(
+                            "cap",
+                            f"{dim.name}·{part.name} 扣分以 {fmt(part.max)} 分为限："
+                            f"{fmt(ded)} 中 {fmt(ded - part.max)} 不扣",
+                            ded - part.max,
+                            code,
+                        )
+                    )
                     ded = part.max
                 deducted += ded
             self._memo[(subject, "deducted:" + code)] = deducted
@@ -359,24 +423,44 @@ class Run:
                     value += extra
                     entries.append(TraceEntry("formula", f"{label}：+{fmt(extra)}", extra, code))
             if dim.cap is not None and value > dim.cap:
-                entries.append(TraceEntry("cap", f"{dim.name} 以 {fmt(dim.cap)} 分为限："
-                                          f"{fmt(value - dim.cap)} 不计", dim.cap - value, code))
+                entries.append(
+                    TraceEntry(
+                        "cap",
+                        f"{dim.name} 以 {fmt(dim.cap)} 分为限：{fmt(value - dim.cap)} 不计",
+                        dim.cap - value,
+                        code,
+                    )
+                )
                 value = dim.cap
             if dim.floor is not None and value < dim.floor:
-                entries.append(TraceEntry("floor", f"{dim.name} 扣完为止：{fmt(value)} 计为 {fmt(dim.floor)}",
-                                          dim.floor - value, code))
+                entries.append(
+                    TraceEntry(
+                        "floor",
+                        f"{dim.name} 扣完为止：{fmt(value)} 计为 {fmt(dim.floor)}",
+                        dim.floor - value,
+                        code,
+                    )
+                )
                 value = dim.floor
         elif dim.kind == "formula":
             value = ZERO
             for term in dim.terms:
                 v = D(self.evaluate(term.expr, subject, f"dimension {code}.terms"))
-                entries.append(TraceEntry("formula", f"{term.label}：{term.expr} = {fmt(v)}", v, code))
+                entries.append(
+                    TraceEntry("formula", f"{term.label}：{term.expr} = {fmt(v)}", v, code)
+                )
                 value += v
             if dim.cap is not None and value > dim.cap:
-                entries.append(TraceEntry("cap", f"{dim.name} 以 {fmt(dim.cap)} 分为限", dim.cap - value, code))
+                entries.append(
+                    TraceEntry("cap", f"{dim.name} 以 {fmt(dim.cap)} 分为限", dim.cap - value, code)
+                )
                 value = dim.cap
             if dim.floor is not None and value < dim.floor:
-                entries.append(TraceEntry("floor", f"{dim.name} 最低 {fmt(dim.floor)}", dim.floor - value, code))
+                entries.append(
+                    TraceEntry(
+                        "floor", f"{dim.name} 最低 {fmt(dim.floor)}", dim.floor - value, code
+                    )
+                )
                 value = dim.floor
         else:
             value, text = self._rank_points(subject, dim)
@@ -387,7 +471,8 @@ class Run:
     def _rank_points(self, subject: str, dim: Dimension) -> tuple[Decimal, str]:
         sc = self.scorecard_of[subject]
         table: dict[str, tuple[Decimal, str]] = self._memoised(
-            (sc.id, "rank:" + dim.code), lambda: self._rank_table(sc, dim))
+            (sc.id, "rank:" + dim.code), lambda: self._rank_table(sc, dim)
+        )
         return table[subject]
 
     def _rank_table(self, sc: Scorecard, dim: Dimension) -> dict[str, tuple[Decimal, str]]:
@@ -424,7 +509,10 @@ class Run:
                 r = ranks[s]
                 pts = max(ZERO, rp.full - rp.step * (r - 1))
                 metric_text = f"名次 {r}" if s in given_rank else f"{fmt(metrics[s])} 名次 {r}"
-                out[s] = (pts, f"{dim.name}：{metric_text} → {fmt(rp.full)} − {fmt(rp.step)} × {r - 1} = {fmt(pts)}")
+                out[s] = (
+                    pts,
+                    f"{dim.name}：{metric_text} → {fmt(rp.full)} − {fmt(rp.step)} × {r - 1} = {fmt(pts)}",
+                )
             elif rp.missing == "last":
                 r = worst + 1
                 pts = max(ZERO, rp.full - rp.step * (r - 1))
@@ -445,7 +533,9 @@ class Run:
                 self.dim_value(subject, dim.code)
             raw = self.evaluate(sc.score, subject, f"scorecard {sc.id}.score")
             if raw is None:
-                raise PolicyRunError(f"policy {self.policy.id}: no score for {subject} ({sc.score} is empty)")
+                raise PolicyRunError(
+                    f"policy {self.policy.id}: no score for {subject} ({sc.score} is empty)"
+                )
             value = D(raw)
             entries.append(TraceEntry("formula", f"总分 {sc.score} = {fmt(value)}", value))
         else:
@@ -455,8 +545,13 @@ class Run:
                 if dim.in_total:
                     value += v
         if sc.total.floor is not None and value < sc.total.floor:
-            entries.append(TraceEntry("floor", f"总分最低 {fmt(sc.total.floor)}：{fmt(value)} 计为 "
-                                      f"{fmt(sc.total.floor)}", sc.total.floor - value))
+            entries.append(
+                TraceEntry(
+                    "floor",
+                    f"总分最低 {fmt(sc.total.floor)}：{fmt(value)} 计为 {fmt(sc.total.floor)}",
+                    sc.total.floor - value,
+                )
+            )
             value = sc.total.floor
         if sc.total.max is not None and value > sc.total.max:
             entries.append(TraceEntry("cap", f"总分最高 {fmt(sc.total.max)}", sc.total.max - value))
@@ -514,8 +609,10 @@ class Run:
         if pool is not None:
             ranks: dict[str, int] = self.pool_outcome(sc, pool)["ranks"]
             return ranks.get(subject)
-        table: dict[str, int] = self._memoised((sc.id, "ranks"), lambda: competition_ranks(
-            {s: self.exact_score(s) for s in self.members[sc.id]}))
+        table: dict[str, int] = self._memoised(
+            (sc.id, "ranks"),
+            lambda: competition_ranks({s: self.exact_score(s) for s in self.members[sc.id]}),
+        )
         return table.get(subject)
 
     # ----------------------------------------------------------------- helpers
@@ -523,7 +620,9 @@ class Run:
     def person(self, subject: str) -> Person | None:
         return self.org.people.get(subject)
 
-    def workdays_of(self, subject: str, start: date | None = None, end: date | None = None) -> list[date]:
+    def workdays_of(
+        self, subject: str, start: date | None = None, end: date | None = None
+    ) -> list[date]:
         start = start or self.period.start
         end = end or self.period.end
         person = self.org.people.get(subject)
@@ -536,10 +635,12 @@ class Run:
             return []
         return self.calendar.workdays(start, end)
 
-    def _leave_rows_days(self, leave: dict[str, Any], start: date | None, end: date | None) -> list[date]:
-        s = leave.get("start")
-        e = leave.get("end") or s
-        if s is None:
+    def _leave_rows_days(
+        self, leave: dict[str, Any], start: date | None, end: date | None
+    ) -> list[date]:
+        s: date | None = leave.get("start")
+        e: date | None = leave.get("end") or s
+        if s is None or e is None:
             return []
         lo = max(s, start) if start else s
         hi = min(e, end) if end else e
@@ -559,7 +660,11 @@ class Run:
 
     def external_rank(self, subject: str, source: str) -> int | None:
         for row in self.facts.rows("scores"):
-            if row["source"] == source and row["subject"] == subject and row.get("rank") is not None:
+            if (
+                row["source"] == source
+                and row["subject"] == subject
+                and row.get("rank") is not None
+            ):
                 return int(row["rank"])
         return None
 
@@ -567,7 +672,9 @@ class Run:
         key = str(period)
         run = self.cache.get(key)
         if run is None:
-            run = Run(self.policy, period, self.org, self.facts, self.context, self.calendar, self.cache)
+            run = Run(
+                self.policy, period, self.org, self.facts, self.context, self.calendar, self.cache
+            )
         return run
 
     # ----------------------------------------------------------------- output
@@ -576,12 +683,16 @@ class Run:
         from kaohe.engine.grading import finish_subject
 
         out: dict[str, SubjectResult] = {}
-        chosen = list(subjects) if subjects is not None else [
-            s for sc in self.scorecards for s in self.members[sc.id]]
+        chosen = (
+            list(subjects)
+            if subjects is not None
+            else [s for sc in self.scorecards for s in self.members[sc.id]]
+        )
         for subject in chosen:
             out[subject] = finish_subject(self, subject)
-        return RunResult(self.policy.id, str(self.period), out, list(self.warnings),
-                         self.calendar.fingerprint())
+        return RunResult(
+            self.policy.id, str(self.period), out, list(self.warnings), self.calendar.fingerprint()
+        )
 
 
 class _Vars:

@@ -43,6 +43,7 @@ def fmt(value: Decimal | None) -> str:
     if value is None:
         return "—"
     v = normalize(value)
-    if abs(v.as_tuple().exponent) > 6 if isinstance(v.as_tuple().exponent, int) else False:  # noqa: SIM108
+    exponent = v.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -6:
         v = normalize(v.quantize(Decimal("0.000001")))
     return format(v, "f")

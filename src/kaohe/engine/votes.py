@@ -32,8 +32,10 @@ def vote_scores(run: Run, sc: Scorecard, group: str) -> dict[str, Decimal]:
         if row["group"] != group or row["subject"] not in members:
             continue
         if row["level"] not in cfg.weights:
-            raise ExprError(f"votes row {row['_row']}: unknown level {row['level']!r} "
-                            f"(known: {', '.join(cfg.weights)})")
+            raise ExprError(
+                f"votes row {row['_row']}: unknown level {row['level']!r} "
+                f"(known: {', '.join(cfg.weights)})"
+            )
         ballots[row["voter"]].append((row["subject"], row["level"]))
     sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
     counts: dict[str, int] = defaultdict(int)
@@ -43,7 +45,8 @@ def vote_scores(run: Run, sc: Scorecard, group: str) -> dict[str, Decimal]:
             if Decimal(top) / Decimal(len(votes)) > cfg.top_share_max:
                 run.warnings.append(
                     f"选票无效：{cfg.groups[group]} {voter} 的“{cfg.top_level}”为 {top}/{len(votes)}，"
-                    f"超过 {cfg.top_share_max * 100:.0f}%（ballot of {voter} in {group} is invalid）")
+                    f"超过 {cfg.top_share_max * 100:.0f}%（ballot of {voter} in {group} is invalid）"
+                )
                 continue
         for subject, level in votes:
             sums[subject] += cfg.weights[level]

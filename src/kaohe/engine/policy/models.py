@@ -280,8 +280,10 @@ class Step(Strict):
     @model_validator(mode="after")
     def _one(self) -> Step:
         if sum(v is not None for v in self.__dict__.values()) != 1:
-            raise ValueError("a grading step has exactly one of exclude, not_graded, "
-                             "force, quota, band, move, cap, flag")
+            raise ValueError(
+                "a grading step has exactly one of exclude, not_graded, "
+                "force, quota, band, move, cap, flag"
+            )
         return self
 
 
@@ -401,7 +403,17 @@ class Policy(Strict):
     supersedes: str | None = None
     notes: list[str] = []
     reporting: Rounding = Rounding()
-    leave_types: list[str] = ["事假", "病假", "年休假", "婚假", "产假", "丧假", "公差", "培训", "调休"]
+    leave_types: list[str] = [
+        "事假",
+        "病假",
+        "年休假",
+        "婚假",
+        "产假",
+        "丧假",
+        "公差",
+        "培训",
+        "调休",
+    ]
     counted_as_leave: list[str] = ["事假", "病假", "年休假", "婚假", "产假", "丧假", "调休"]
     partial_leave_day: Literal["whole", "fraction"] = "fraction"
     items: list[Item]
@@ -417,30 +429,39 @@ class Policy(Strict):
 
     @model_validator(mode="after")
     def _references(self) -> Policy:
-        dims = {d.code: d for sc in self.scorecards for d in sc.dimensions}
+        parts: dict[str, set[str]] = {}
+        for sc in self.scorecards:
+            for d in sc.dimensions:
+                parts.setdefault(d.code, set()).update(p.code for p in d.parts)
         codes: set[str] = set()
-        for item in self.items:
-            if item.code in codes:
-                raise ValueError(f"item {item.code} is defined twice")
-            codes.add(item.code)
-            dim = dims.get(item.dimension)
-            if dim is None:
-                raise ValueError(f"item {item.code}: unknown dimension {item.dimension!r}")
-            if item.part is not None and item.part not in {p.code for p in dim.parts}:
-                raise ValueError(f"item {item.code}: dimension {dim.code} has no part {item.part!r}")
-        for item in self.items:
-            if item.threshold:
-                for other in item.threshold.counts_with:
+        for it in self.items:
+            if it.code in codes:
+                raise ValueError(f"item {it.code} is defined twice")
+            codes.add(it.code)
+            if it.dimension not in parts:
+                raise ValueError(f"item {it.code}: unknown dimension {it.dimension!r}")
+            if it.part is not None and it.part not in parts[it.dimension]:
+                raise ValueError(
+                    f"item {it.code}: dimension {it.dimension} has no part {it.part!r}"
+                )
+        for it in self.items:
+            if it.threshold:
+                for other in it.threshold.counts_with:
                     if other not in codes:
-                        raise ValueError(f"item {item.code}: counts_with names unknown item {other}")
-        for rule in [*self.derive.leave, *self.derive.ratings]:
-            if rule.item not in codes:
-                raise ValueError(f"derive: unknown item {rule.item}")
+                        raise ValueError(f"item {it.code}: counts_with names unknown item {other}")
+        derived = [r.item for r in self.derive.leave] + [r.item for r in self.derive.ratings]
+        for code in derived:
+            if code not in codes:
+                raise ValueError(f"derive: unknown item {code}")
         if self.schedule:
-            for code in (self.schedule.late_item, self.schedule.early_item,
-                         self.schedule.missed_item, self.schedule.absent_item):
-                if code is not None and code not in codes:
-                    raise ValueError(f"schedule: unknown item {code}")
+            for maybe in (
+                self.schedule.late_item,
+                self.schedule.early_item,
+                self.schedule.missed_item,
+                self.schedule.absent_item,
+            ):
+                if maybe is not None and maybe not in codes:
+                    raise ValueError(f"schedule: unknown item {maybe}")
         return self
 
     def item(self, code: str) -> Item | None:
@@ -451,7 +472,7 @@ class Policy(Strict):
         if cache is None:
             cache = {i.code: i for i in self.items}
             self.__dict__["_item_cache"] = cache
-        return cache  # type: ignore[no-any-return]
+        return cache  # type: ignore[no-any-return,unused-ignore]
 
     def dimension_codes(self) -> set[str]:
         return {d.code for sc in self.scorecards for d in sc.dimensions}

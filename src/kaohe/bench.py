@@ -144,7 +144,8 @@ def _org(people: int, rng: random.Random) -> tuple[pl.DataFrame, pl.DataFrame, p
 def _hashes(n: int, seeds: list[int]) -> pl.DataFrame:
     """n rows of independent 64-bit hashes of the row number, one column per seed."""
     i = pl.int_range(0, n, dtype=pl.UInt64)
-    return pl.select(**{f"h{k}": i.hash(seed) for k, seed in enumerate(seeds)})
+    frame: pl.DataFrame = pl.select([i.hash(seed).alias(f"h{k}") for k, seed in enumerate(seeds)])
+    return frame
 
 
 def _records(n: int, staff: pl.Series, windows: pl.Series, days: pl.Series, seeds: list[int]) -> pl.DataFrame:
@@ -396,6 +397,7 @@ def baseline(data: Path, threads: int | None = None) -> tuple[float, int]:
 
     con = duckdb.connect()
     try:
+        con.execute("SET enable_progress_bar = false")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
         path = str(data / "records.parquet").replace("'", "''")

@@ -17,6 +17,7 @@ import re
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -160,7 +161,33 @@ def _locate(table: str, rows: list[Any]) -> InputError | None:
     return None
 
 
+def _fit_decimals(table: str, rows: object) -> object:
+    """Round decimal cells to their column's scale (half-even, as polars would) up front.
+
+    polars panics on a Decimal with more than ~38 places and, in a column mixing scales,
+    silently nulls values that overflow the widest scale; rounded first, neither happens.
+    Numbers too large for the column are left as they are, for :func:`_locate` to report.
+    """
+    if table not in SCHEMAS or not isinstance(rows, list):
+        return rows
+    columns = {c: t.scale for c, (t, _) in SCHEMAS[table].items() if isinstance(t, pl.Decimal)}
+    out: list[object] = []
+    for row in rows:
+        if isinstance(row, Mapping):
+            row = dict(row)
+            for col, scale in columns.items():
+                try:
+                    number = parse_decimal(row[col])
+                except (KeyError, ValueError):
+                    continue
+                if number.adjusted() < 38 - scale:
+                    row[col] = number.quantize(Decimal(1).scaleb(-scale), ROUND_HALF_EVEN)
+        out.append(row)
+    return out
+
+
 def _fact_table(table: str, rows: object) -> pl.DataFrame | None:
+    rows = _fit_decimals(table, rows)
     try:
         return build_facts({table: rows}).tables.get(table)
     except InputError:

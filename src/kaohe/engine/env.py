@@ -86,11 +86,16 @@ class SubjectEnv:
         months = {str(m) for m in self.run.period.subperiods(PeriodKind.MONTH)}
         default_month = str(self.run.period) if self.run.period.kind is PeriodKind.MONTH else None
         out = []
+        covered: set[str] = set()
         for r in self.run.facts.rows("attendance"):
             if r["person"] != self.subject:
                 continue
             month = r.get("month") or default_month
             if month is not None and str(Period.parse(month)) in months:
+                out.append(r)
+                covered.add(str(Period.parse(month)))
+        for r in self.run.punch_attendance_rows(self.subject):
+            if r["month"] in months and r["month"] not in covered:
                 out.append(r)
         return out
 

@@ -18,6 +18,13 @@ from typing import Any
 
 import polars as pl
 
+from kaohe.engine.attendance import (
+    AttendanceResult,
+    LeaveSpan,
+    derive_attendance,
+    to_attendance_rows,
+    to_records,
+)
 from kaohe.engine.contributions import CONTRIB_SCHEMA, resolve, validate_records
 from kaohe.engine.expr import ExprError, compile_expr
 from kaohe.engine.inputs import DEC, Facts, InputError, Org, Person
@@ -26,7 +33,7 @@ from kaohe.engine.periods import Period, PeriodKind
 from kaohe.engine.policy.models import Dimension, Policy, Pool, Scorecard
 from kaohe.engine.results import RunResult, SubjectResult
 from kaohe.engine.trace import TraceEntry, fmt
-from kaohe.engine.workdays import DEFAULT_CALENDAR, WorkCalendar
+from kaohe.engine.workdays import DEFAULT_CALENDAR, UnknownYearError, WorkCalendar
 
 
 class PolicyRunError(ValueError):
@@ -220,10 +227,69 @@ class Run:
                             "already_deducted": bool(rating.get("already_deducted")),
                         }
                     )
+        rows.extend(self._punch_records())
         if not rows:
             return self.facts["records"].clear()
         schema = self.facts["records"].schema
         return pl.DataFrame(rows, schema={k: v for k, v in schema.items() if k in rows[0]})
+
+    def punch_attendance(self) -> AttendanceResult | None:
+        """Raw clock punches classified under the policy's sign-in schedule (cached)."""
+        schedule = self.policy.schedule
+        punches = self.facts["punches"]
+        if schedule is None or punches.height == 0:
+            return None
+        if "__punches__" not in self.cache:
+            times = [(r["person"], r["time"]) for r in punches.iter_rows(named=True)]
+            first = min(t for _, t in times).date()
+            last = max(t for _, t in times).date()
+            start = Period.parse(first).start
+            end = Period.parse(last).end
+            people = [(p.id, p.joined, p.left) for p in self.org.people.values()]
+            leave = [LeaveSpan.from_row(r) for r in self.facts.rows("leave") if r.get("start")]
+            try:
+                result = derive_attendance(schedule, self.calendar, people, times, leave, start, end)
+            except ValueError as exc:
+                if isinstance(exc, UnknownYearError):
+                    raise
+                raise PolicyRunError(f"policy {self.policy.id}: punches: {exc}") from None
+            self.cache["__punches__"] = result
+        cached: AttendanceResult = self.cache["__punches__"]
+        return cached
+
+    def punch_attendance_rows(self, person: str) -> list[dict[str, Any]]:
+        result = self.punch_attendance()
+        if result is None:
+            return []
+        table: dict[str, list[dict[str, Any]]] | None = self.cache.get("__punch_rows__")
+        if table is None:
+            table = {}
+            month = Period.parse(result.start)
+            while month.start <= result.end:
+                for row in to_attendance_rows(result, month):
+                    table.setdefault(str(row["person"]), []).append(row)
+                month = Period(month.year + (month.index == 12), PeriodKind.MONTH,
+                               month.index % 12 + 1)
+            self.cache["__punch_rows__"] = table
+        return table.get(person, [])
+
+    def _punch_records(self) -> list[dict[str, Any]]:
+        result = self.punch_attendance()
+        if result is None or self.policy.schedule is None:
+            return []
+        charges_unapproved = any(r.type == "unapproved" for r in self.policy.derive.leave)
+        out = []
+        schedule = self.policy.schedule
+        per_signin = schedule.absent_unit == "signin"
+        for rec in to_records(result, schedule, include_unapproved_leave=not charges_unapproved):
+            count = int(rec["count"])  # type: ignore[call-overload]
+            if per_signin and rec["item"] == schedule.absent_item and "半天" not in str(rec.get("note")):
+                count *= len(schedule.signins)
+            out.append({"_row": 0, "date": rec["date"], "subject": rec["subject"],
+                        "item": rec["item"], "count": count,
+                        "note": f"打卡：{rec.get('note') or ''}", "major": False,
+                        "exempt": False, "already_deducted": False})
+        return out
 
     def contribution_frame(self) -> pl.DataFrame:
         if self._contrib_frame is None:

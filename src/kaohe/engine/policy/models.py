@@ -376,6 +376,7 @@ class Schedule(Strict):
     missed_item: str | None = None
     absent_item: str | None = None
     overnight_until: time | None = None
+    absent_unit: Literal["day", "signin"] = "day"
     ref: str
 
 

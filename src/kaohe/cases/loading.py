@@ -17,7 +17,7 @@ import re
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +161,9 @@ def _locate(table: str, rows: list[Any]) -> InputError | None:
     return None
 
 
+_WIDE = Context(prec=80, rounding=ROUND_HALF_EVEN)
+
+
 def _fit_decimals(table: str, rows: object) -> object:
     """Round decimal cells to their column's scale (half-even, as polars would) up front.
 
@@ -181,7 +184,7 @@ def _fit_decimals(table: str, rows: object) -> object:
                 except (KeyError, ValueError):
                     continue
                 if number.adjusted() < 38 - scale:
-                    row[col] = number.quantize(Decimal(1).scaleb(-scale), ROUND_HALF_EVEN)
+                    row[col] = number.quantize(Decimal(1).scaleb(-scale), context=_WIDE)
         out.append(row)
     return out
 

@@ -160,6 +160,11 @@ def _workdays(env: SubjectEnv) -> Decimal:
     return Decimal(len(env.run.workdays_of(env.subject)))
 
 
+def _period_workdays(env: SubjectEnv) -> Decimal:
+    run = env.run
+    return Decimal(run.calendar.count(run.period.start, run.period.end))
+
+
 def _present_days(env: SubjectEnv) -> Any:
     return fn_attendance(env, "present_days")
 
@@ -199,6 +204,7 @@ _VARIABLES: dict[str, Callable[[SubjectEnv], Any]] = {
     "kind": lambda env: env.run.kind_of(env.subject),
     "employment": _employment,
     "workdays": _workdays,
+    "period_workdays": _period_workdays,
     "present_days": _present_days,
     "attendance_rate": _attendance_rate,
     "months_in_post": _months_in_post,
@@ -234,6 +240,7 @@ def fn_count(
     *codes: str,
     scope: str = "period",
     major: Any = None,
+    exempt: Any = None,
     include_deducted: bool = True,
     of: str = "self",
 ) -> Decimal:
@@ -242,6 +249,8 @@ def fn_count(
         if r["item"] not in codes:
             continue
         if major is not None and bool(r["major"]) != bool(major):
+            continue
+        if exempt is not None and bool(r["exempt"]) != bool(exempt):
             continue
         if not include_deducted and r["already_deducted"]:
             continue
@@ -252,16 +261,20 @@ def fn_count(
 def fn_count_dim(env: SubjectEnv, code: str, scope: str = "period", of: str = "self") -> Decimal:
     total = 0
     for r in env._records(scope, of):
-        if (r["i_dimension"] or r["dimension"]) == code:
+        if (r["i_dimension"] or r["dimension"]) == code and not r["exempt"]:
             total += int(r["count"] or 1)
     return Decimal(total)
 
 
-def fn_has_flag(env: SubjectEnv, name: str, scope: str = "period", of: str = "self") -> bool:
+def fn_has_flag(
+    env: SubjectEnv, name: str, scope: str = "period", of: str = "self", exempt: bool = False
+) -> bool:
+    """Whether a record carrying the flag exists; exempt (主动报告) records do not count
+    unless ``exempt=true`` asks for them too."""
     policy = env.run.policy
     for r in env._records(scope, of):
         item = policy.item(r["item"]) if r["item"] else None
-        if item is None:
+        if item is None or (r["exempt"] and not exempt):
             continue
         if name in item.flags:
             return True

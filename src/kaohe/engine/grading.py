@@ -306,6 +306,10 @@ def finish_subject(run: Run, subject: str) -> SubjectResult:
             if rule.action not in result.actions:
                 result.actions.append(rule.action)
             trace.append(TraceEntry("action", f"{_ACTION_NAMES[rule.action]}：{rule.reason}"))
+    for action, reason in _major_actions(run, subject):
+        if action not in result.actions:
+            result.actions.append(action)
+        trace.append(TraceEntry("action", f"{_ACTION_NAMES[action]}：{reason}"))
     for other in run.scorecard_of:
         sc_other = run.scorecard_of[other]
         for rule in sc_other.actions:
@@ -322,6 +326,19 @@ def finish_subject(run: Run, subject: str) -> SubjectResult:
     if sc.bonus is not None:
         result.bonus = _bonus(run, subject, sc, trace)
     return result
+
+
+def _major_actions(run: Run, subject: str) -> list[tuple[str, str]]:
+    """Actions an aggravated record carries by itself (罗山: 情况严重者退回单位)."""
+    out: list[tuple[str, str]] = []
+    start, end = run.period.start, run.period.end
+    for r in run.subject_records(subject):
+        if not r["major"] or r["exempt"] or not start <= r["date"] <= end or not r["item"]:
+            continue
+        item = run.policy.item(r["item"])
+        if item is not None and item.major is not None:
+            out.extend((a, f"{item.code} {item.name}（情节严重）") for a in item.major.actions)
+    return out
 
 
 def _chief_reps(run: Run, subject: str) -> list[str]:

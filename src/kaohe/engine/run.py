@@ -344,6 +344,7 @@ class Run:
                     "i_dimension",
                     pl.col("date").dt.truncate("1mo"),
                     "major",
+                    "exempt",
                     "already_deducted",
                 ]
             ).agg(pl.col("count").fill_null(1).sum())

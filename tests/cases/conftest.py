@@ -80,8 +80,15 @@ def text_cell(value: Any) -> str:
 @pytest.fixture(scope="session")
 def w() -> types.SimpleNamespace:
     """The writers above, for tests (conftest modules are not imported by name)."""
-    names = ("header_of", "csv_bytes", "write_yaml", "write_xlsx", "write_parquet", "excel_cell",
-             "text_cell")
+    names = (
+        "header_of",
+        "csv_bytes",
+        "write_yaml",
+        "write_xlsx",
+        "write_parquet",
+        "excel_cell",
+        "text_cell",
+    )
     return types.SimpleNamespace(**{n: globals()[n] for n in names})
 
 

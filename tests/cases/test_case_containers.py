@@ -21,39 +21,80 @@ ORG: dict[str, list[dict[str, Any]]] = {
     ],
     "people": [
         {"id": "P1", "name": "张伟", "window": "W1", "unit": "U1", "pin": "0012"},
-        {"id": "1001", "name": "李娜", "role": "chief_rep", "unit": "U1", "windows": ["W1", "W2"],
-         "joined": date(2024, 5, 6)},
-        {"id": "P3", "name": "王芳", "window": "W2", "employment": "purchased",
-         "left": date(2024, 5, 20), "substitutes_for": "P1"},
+        {
+            "id": "1001",
+            "name": "李娜",
+            "role": "chief_rep",
+            "unit": "U1",
+            "windows": ["W1", "W2"],
+            "joined": date(2024, 5, 6),
+        },
+        {
+            "id": "P3",
+            "name": "王芳",
+            "window": "W2",
+            "employment": "purchased",
+            "left": date(2024, 5, 20),
+            "substitutes_for": "P1",
+        },
     ],
 }
 FACTS: dict[str, list[dict[str, Any]]] = {
     "records": [
-        {"date": date(2024, 5, 6), "subject": "P1", "item": "discipline.01", "count": 2,
-         "note": "上班迟到两次"},
-        {"date": date(2024, 5, 7), "subject": "1001", "item": "norms.20", "points": "0.3",
-         "major": True},
-        {"date": date(2024, 5, 8), "subject": "W2", "dimension": "other", "points": "1.5",
-         "exempt": False, "already_deducted": True, "note": "自由录入扣分"},
+        {
+            "date": date(2024, 5, 6),
+            "subject": "P1",
+            "item": "discipline.01",
+            "count": 2,
+            "note": "上班迟到两次",
+        },
+        {
+            "date": date(2024, 5, 7),
+            "subject": "1001",
+            "item": "norms.20",
+            "points": "0.3",
+            "major": True,
+        },
+        {
+            "date": date(2024, 5, 8),
+            "subject": "W2",
+            "dimension": "other",
+            "points": "1.5",
+            "exempt": False,
+            "already_deducted": True,
+            "note": "自由录入扣分",
+        },
     ],
     "attendance": [
-        {"person": "P1", "month": "2024-05", "workdays": 21, "present_days": "20.5",
-         "expected_signins": 42, "missed_signins": 1},
+        {
+            "person": "P1",
+            "month": "2024-05",
+            "workdays": 21,
+            "present_days": "20.5",
+            "expected_signins": 42,
+            "missed_signins": 1,
+        },
     ],
     "leave": [
         {"person": "P3", "type": "病假", "start": date(2024, 5, 13), "end": date(2024, 5, 14)},
         {"person": "P1", "type": "事假", "days": "0.5", "approved": False},
     ],
-    "ratings": [{"date": date(2024, 5, 9), "window": "W1", "person": "P1", "stars": 2,
-                 "verified": True}],
+    "ratings": [
+        {"date": date(2024, 5, 9), "window": "W1", "person": "P1", "stars": 2, "verified": True}
+    ],
     "votes": [{"group": "supervisors", "voter": "V01", "subject": "W1", "level": "满意"}],
     "period_scores": [{"subject": "W1", "period": "2024-04", "score": "95.5", "grade": "优秀"}],
 }
 
 
 def _yaml_case(w: Any, folder: Path) -> Case:
-    data = {"case": "containers", "policy": "xxqu-2022", "period": "2024-05", "org": ORG,
-            "facts": FACTS}
+    data = {
+        "case": "containers",
+        "policy": "xxqu-2022",
+        "period": "2024-05",
+        "org": ORG,
+        "facts": FACTS,
+    }
     return load_case(w.write_yaml(folder / "case.yaml", data))
 
 
@@ -130,12 +171,17 @@ def test_spreadsheet_rows_keep_their_numbers(w: Any, tmp_path: Path) -> None:
 
 
 def test_excel_ids_and_separators(w: Any, tmp_path: Path) -> None:
-    people = [{"id": 1001.0, "name": "李娜", "role": "chief_rep", "windows": "W1，W2"},
-              {"id": "1002.0", "name": "赵磊", "window": "W1", "pin": 7.0}]
+    people = [
+        {"id": 1001.0, "name": "李娜", "role": "chief_rep", "windows": "W1，W2"},
+        {"id": "1002.0", "name": "赵磊", "window": "W1", "pin": 7.0},
+    ]
     records = [{"date": "2024-05-06", "subject": 1001.0, "item": "x", "count": 2.0}]
     windows = ORG["windows"]
-    book = w.write_xlsx(tmp_path / "b.xlsx", {"windows": windows, "people": people,
-                                            "records": records}, lambda c, v: v)
+    book = w.write_xlsx(
+        tmp_path / "b.xlsx",
+        {"windows": windows, "people": people, "records": records},
+        lambda c, v: v,
+    )
     case = load_batch("p", "2024-05", book)
     assert sorted(case.org.people) == ["1001", "1002"]
     assert case.org.people["1001"].windows == ("W1", "W2")
@@ -155,7 +201,9 @@ def test_input_error_from_the_engine_names_the_source(w: Any, tmp_path: Path) ->
     folder = _csv_dir(w, tmp_path / "data", "utf-8")
     case = load_batch("p", "2024-05", folder)
     err = case.input_error(InputError("records", 3, "item", "unknown item 'norms.20'"))
-    assert str(err) == f"{folder / 'records.csv'}: records row 3 field 'item': unknown item 'norms.20'"
+    assert (
+        str(err) == f"{folder / 'records.csv'}: records row 3 field 'item': unknown item 'norms.20'"
+    )
 
 
 def test_every_shared_case_loads(shared_cases: Path) -> None:
@@ -172,7 +220,11 @@ def test_find_cases(tmp_path: Path) -> None:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("x", "utf-8")
     found = find_cases([tmp_path, tmp_path / "b" / "2.yaml"])
-    assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a/1.yml", "a/c/0.yaml", "b/2.yaml"]
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == [
+        "a/1.yml",
+        "a/c/0.yaml",
+        "b/2.yaml",
+    ]
     assert find_cases(tmp_path / "a" / "notes.txt") == [tmp_path / "a" / "notes.txt"]
 
 

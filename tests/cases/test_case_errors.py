@@ -47,8 +47,13 @@ def test_unknown_table(tmp_path: Path) -> None:
 
 
 def test_unknown_field(tmp_path: Path) -> None:
-    err = _load(tmp_path, _facts("    - {date: 2024-05-06, subject: P1}\n"
-                                 "    - {date: 2024-05-07, subject: P1, itme: a.1}\n"))
+    err = _load(
+        tmp_path,
+        _facts(
+            "    - {date: 2024-05-06, subject: P1}\n"
+            "    - {date: 2024-05-07, subject: P1, itme: a.1}\n"
+        ),
+    )
     assert (err.table, err.row, err.field) == ("records", 2, "itme")
     assert "records row 2 field 'itme': unknown field" in str(err)
 
@@ -71,10 +76,17 @@ def test_unknown_window_in_people(tmp_path: Path) -> None:
 
 
 def test_number_out_of_range_is_an_input_error(tmp_path: Path) -> None:
-    err = _load(tmp_path, _facts("    - {date: 2024-05-06, subject: P1}\n"
-                                 "    - {date: 2024-05-06, subject: P1, points: 1e40}\n"))
+    err = _load(
+        tmp_path,
+        _facts(
+            "    - {date: 2024-05-06, subject: P1}\n"
+            "    - {date: 2024-05-06, subject: P1, points: 1e40}\n"
+        ),
+    )
     assert "records row 2 field 'points': number out of range" in str(err)
-    err = _load(tmp_path, _facts("    - {date: 2024-05-06, subject: P1, count: 99999999999999999999}\n"))
+    err = _load(
+        tmp_path, _facts("    - {date: 2024-05-06, subject: P1, count: 99999999999999999999}\n")
+    )
     assert "records row 1 field 'count': number out of range" in str(err)
 
 
@@ -112,8 +124,9 @@ def test_bad_case_files(tmp_path: Path, text: str, expected: str) -> None:
 
 def test_expectations(tmp_path: Path) -> None:
     path = tmp_path / "ok.yaml"
-    path.write_text(HEAD.replace("period: 2024-05", "period: 2024") + "expect: {1001: {score: 1}}\n",
-                    "utf-8")
+    path.write_text(
+        HEAD.replace("period: 2024-05", "period: 2024") + "expect: {1001: {score: 1}}\n", "utf-8"
+    )
     case = load_case(path)
     assert case.period == "2024" and case.expect == {"1001": {"score": 1}}
     assert case.expect_error is None and case.name == "bad"
@@ -140,7 +153,10 @@ def test_missing_files(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- workbooks and directories
 
-PEOPLE = [{"id": "P1", "name": "张伟", "window": "W1"}, {"id": "P2", "name": "李娜", "window": "W9"}]
+PEOPLE = [
+    {"id": "P1", "name": "张伟", "window": "W1"},
+    {"id": "P2", "name": "李娜", "window": "W9"},
+]
 WINDOWS = [{"id": "W1", "name": "公安窗口"}]
 
 
@@ -154,9 +170,17 @@ def test_workbook_errors_name_sheet_rows(w: Any, tmp_path: Path) -> None:
     book = w.write_xlsx(tmp_path / "b.xlsx", {"windows": WINDOWS, "people": PEOPLE}, w.excel_cell)
     err = _batch_error(book)
     assert str(err) == f"{book}: people row 3 field 'window': unknown window 'W9'"
-    book = w.write_xlsx(tmp_path / "c.xlsx", {"records": [{"date": "2024-05-06", "subject": "P1"},
-                                                          {"date": "2024-13-06", "subject": "P1"}],
-                                              "说明": [{"a": "注意"}]}, w.excel_cell)
+    book = w.write_xlsx(
+        tmp_path / "c.xlsx",
+        {
+            "records": [
+                {"date": "2024-05-06", "subject": "P1"},
+                {"date": "2024-13-06", "subject": "P1"},
+            ],
+            "说明": [{"a": "注意"}],
+        },
+        w.excel_cell,
+    )
     assert "说明: unknown table" in str(_batch_error(book))
 
 
@@ -164,8 +188,15 @@ def test_csv_errors_name_file_and_row(w: Any, tmp_path: Path) -> None:
     rows = [{"date": "2024-05-06", "subject": "P1"}, {}, {"date": "2024-5-x", "subject": "P1"}]
     (tmp_path / "records.csv").write_bytes(w.csv_bytes(rows, "gbk", w.text_cell))
     err = _batch_error(tmp_path)
-    assert str(err).startswith(f"{tmp_path / 'records.csv'}: records row 4 field 'date': not a date")
-    assert (err.file, err.table, err.row, err.field) == (tmp_path / "records.csv", "records", 4, "date")
+    assert str(err).startswith(
+        f"{tmp_path / 'records.csv'}: records row 4 field 'date': not a date"
+    )
+    assert (err.file, err.table, err.row, err.field) == (
+        tmp_path / "records.csv",
+        "records",
+        4,
+        "date",
+    )
 
 
 @pytest.mark.parametrize(
@@ -197,3 +228,18 @@ def test_bad_batch_arguments(w: Any, tmp_path: Path) -> None:
     with pytest.raises(CaseLoadError, match="field 'context': must be a mapping"):
         load_batch("p", "2024-Q1", book, [1])  # type: ignore[arg-type]
     assert load_tables(book) == ({"windows": [{"id": "W1", "name": "公安窗口"}]}, {})
+
+
+def test_too_many_decimals_are_refused_with_row_and_field(tmp_path: Path) -> None:
+    # polars would panic on 1e-80 or silently null a mixed-scale column; the engine refuses both
+    for bad in (f"0.{'1' * 36}", "1e-80", "0.00015"):
+        path = tmp_path / "case.yaml"
+        path.write_text(
+            _facts(
+                "    - {date: 2024-05-06, subject: P1, points: 12345}\n"
+                f"    - {{date: 2024-05-06, subject: P1, points: '{bad}'}}\n"
+            ),
+            "utf-8",
+        )
+        with pytest.raises(CaseLoadError, match=r"records row 2 field 'points'.*decimal places"):
+            load_case(path)

@@ -15,18 +15,49 @@ from kaohe.cases import CaseLoadError, load_batch, load_case
 from kaohe.engine.inputs import SCHEMAS
 
 TABLES = ("records", "leave", "attendance")
-SETTINGS = settings(derandomize=True, database=None, deadline=None, max_examples=150,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=150,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.integers(min_value=-(10**40), max_value=10**40),
-    st.floats(), st.decimals(allow_nan=False, allow_infinity=False).map(str), st.text(max_size=12),
-    st.dates(), st.datetimes(),
-    st.sampled_from(["2024-05-06", "2024-02-30", "2024/5/6", "20240506", "1e40", "-0", "是", "",
-                     " ", "NaN", "1001.0", "W1,W2", "2024-05", "∞", "١٢"]),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(10**40), max_value=10**40),
+    st.floats(),
+    st.decimals(allow_nan=False, allow_infinity=False).map(str),
+    st.text(max_size=12),
+    st.dates(),
+    st.datetimes(),
+    st.sampled_from(
+        [
+            "2024-05-06",
+            "2024-02-30",
+            "2024/5/6",
+            "20240506",
+            "1e40",
+            "-0",
+            "是",
+            "",
+            " ",
+            "NaN",
+            "1001.0",
+            "W1,W2",
+            "2024-05",
+            "∞",
+            "١٢",
+        ]
+    ),
 )
-values = st.one_of(scalars, st.lists(scalars, max_size=2), st.dictionaries(st.text(max_size=3),
-                                                                           scalars, max_size=1))
+values = st.one_of(
+    scalars,
+    st.lists(scalars, max_size=2),
+    st.dictionaries(st.text(max_size=3), scalars, max_size=1),
+)
 
 
 VALID: dict[str, dict[str, Any]] = {
@@ -41,8 +72,11 @@ def rows(draw: st.DrawFn, text_only: bool = False) -> tuple[str, list[dict[str, 
     """A valid row of the table with up to three of its cells replaced by anything."""
     table = draw(st.sampled_from(TABLES))
     columns = [*SCHEMAS[table], "bogus", "_note"]
-    cell = (st.text(max_size=12) | scalars.map(lambda v: "" if v is None else str(v))
-            if text_only else values)
+    cell = (
+        st.text(max_size=12) | scalars.map(lambda v: "" if v is None else str(v))
+        if text_only
+        else values
+    )
     changes = st.dictionaries(st.sampled_from(columns), cell, max_size=3)
     return table, [{**VALID[table], **c} for c in draw(st.lists(changes, max_size=4))]
 
@@ -87,8 +121,11 @@ def test_xlsx_cells(w: Any, table_rows: tuple[str, list[dict[str, Any]]]) -> Non
             return ILLEGAL_CHARACTERS_RE.sub("", value)
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**15:
             return str(value)  # Excel holds doubles; openpyxl would refuse to write
-        return value if isinstance(value, int | float | type(None)) or hasattr(value, "year") \
+        return (
+            value
+            if isinstance(value, int | float | type(None)) or hasattr(value, "year")
             else str(value)
+        )
 
     with tempfile.TemporaryDirectory() as tmp:
         book = w.write_xlsx(Path(tmp) / "b.xlsx", {table: body or [{"date": None}]}, cell)

@@ -64,7 +64,8 @@ def test_guangde_trace_sums_caps_and_quota(case: tuple[dict[str, Any], dict[str,
         assert total == r.score, subject
         assert r.score is not None and r.score >= 0
         for code, top in maxima.items():
-            if code in r.dimensions:
+            # R2: a person's business is his window's minus his own business.15, unfloored
+            if code in r.dimensions and not (code == "business" and subject.startswith("P")):
                 assert 0 <= r.dimensions[code] <= top, (subject, code)
     awarded = [w for w in windows if result.subjects[w].grade]
     assert len(awarded) <= (2 * len(windows)) // 3 + sum(

@@ -17,7 +17,6 @@ import re
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Context, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,6 @@ ID_COLUMNS = frozenset(
     {"id", "subject", "person", "window", "windows", "unit", "voter", "pin", "substitutes_for"}
 )
 MONTH_COLUMNS = frozenset({"month", "period"})
-READERS_EXT = (".csv", ".xlsx", ".xlsm", ".parquet")
 # what polars raises when a parsed value does not fit its column (e.g. 1e40 in Decimal(38, 4))
 _STORE_ERRORS = (RuntimeError, TypeError, OverflowError, ArithmeticError, pl.exceptions.PolarsError)
 
@@ -87,8 +85,9 @@ class Case:
     def input_error(self, exc: InputError) -> CaseLoadError:
         """Name the file of an InputError the engine raised later (rows are already real)."""
         table = exc.table.removeprefix("org.")
-        return CaseLoadError(self.sources.get(table, self.path), exc.message, exc.table, exc.row,
-                             exc.field)
+        return CaseLoadError(
+            self.sources.get(table, self.path), exc.message, exc.table, exc.row, exc.field
+        )
 
 
 @dataclass
@@ -114,7 +113,7 @@ def _blank(value: object) -> bool:
 def _id_text(value: object) -> object:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, str) and (m := re.fullmatch(r"\s*(\d+)\.0*\s*", value)):
+    if isinstance(value, str) and (m := re.fullmatch(r"\s*([0-9]+)\.0*\s*", value)):
         return m.group(1)
     return value
 
@@ -161,36 +160,7 @@ def _locate(table: str, rows: list[Any]) -> InputError | None:
     return None
 
 
-_WIDE = Context(prec=80, rounding=ROUND_HALF_EVEN)
-
-
-def _fit_decimals(table: str, rows: object) -> object:
-    """Round decimal cells to their column's scale (half-even, as polars would) up front.
-
-    polars panics on a Decimal with more than ~38 places and, in a column mixing scales,
-    silently nulls values that overflow the widest scale; rounded first, neither happens.
-    Numbers too large for the column are left as they are, for :func:`_locate` to report.
-    """
-    if table not in SCHEMAS or not isinstance(rows, list):
-        return rows
-    columns = {c: t.scale for c, (t, _) in SCHEMAS[table].items() if isinstance(t, pl.Decimal)}
-    out: list[object] = []
-    for row in rows:
-        if isinstance(row, Mapping):
-            row = dict(row)
-            for col, scale in columns.items():
-                try:
-                    number = parse_decimal(row[col])
-                except (KeyError, ValueError):
-                    continue
-                if number.adjusted() < 38 - scale:
-                    row[col] = number.quantize(Decimal(1).scaleb(-scale), context=_WIDE)
-        out.append(row)
-    return out
-
-
 def _fact_table(table: str, rows: object) -> pl.DataFrame | None:
-    rows = _fit_decimals(table, rows)
     try:
         return build_facts({table: rows}).tables.get(table)
     except InputError:
@@ -211,8 +181,13 @@ def _check_ids(tables: Mapping[str, _Table]) -> None:
                 continue
             key = str(row["id"]).strip()
             if key in seen:
-                raise CaseLoadError(t.file, f"duplicate id {key!r} (first in row {seen[key]})",
-                                    t.label, t.number(n), "id")
+                raise CaseLoadError(
+                    t.file,
+                    f"duplicate id {key!r} (first in row {seen[key]})",
+                    t.label,
+                    t.number(n),
+                    "id",
+                )
             seen[key] = t.number(n)
 
 
@@ -231,11 +206,11 @@ def _build(tables: Mapping[str, _Table], file: Path) -> tuple[Org, Facts]:
             if frame is not None:
                 facts.tables[name] = frame
     except InputError as exc:
-        t = tables.get(exc.table.removeprefix("org."))
-        raise CaseLoadError(
-            t.file if t else file, exc.message, t.label if t else exc.table,
-            None if exc.row is None else (t.number(exc.row) if t else exc.row), exc.field,
-        ) from None
+        src = tables.get(exc.table.removeprefix("org."))
+        if src is None:
+            raise CaseLoadError(file, exc.message, exc.table, exc.row, exc.field) from None
+        row = None if exc.row is None else src.number(exc.row)
+        raise CaseLoadError(src.file, exc.message, src.label, row, exc.field) from None
     return org, facts
 
 
@@ -269,7 +244,8 @@ class _Loader(yaml.SafeLoader):
             if isinstance(key, Hashable):
                 if key in seen:
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key {key!r}", key_node.start_mark)
+                        None, None, f"duplicate key {key!r}", key_node.start_mark
+                    )
                 seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -311,8 +287,14 @@ def _yaml(file: Path) -> object:
         mark = exc.problem_mark or exc.context_mark
         at = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
         raise CaseLoadError(file, f"invalid YAML{at}: {exc.problem or exc.context}") from None
-    except (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError,
-            RecursionError) as exc:
+    except (
+        yaml.YAMLError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        OverflowError,
+        RecursionError,
+    ) as exc:
         raise CaseLoadError(file, f"invalid YAML: {exc}") from None
 
 
@@ -320,18 +302,21 @@ def _expect(file: Path, raw: object) -> tuple[dict[str, dict[str, Any]] | None, 
     if raw is None:
         return None, None
     if not isinstance(raw, Mapping):
-        raise CaseLoadError(file, "must be a mapping of subject: fields, or {error: text}",
-                            field_name="expect")
+        raise CaseLoadError(
+            file, "must be a mapping of subject: fields, or {error: text}", field_name="expect"
+        )
     if "error" in raw:
         if len(raw) != 1 or _blank(raw["error"]) or isinstance(raw["error"], Mapping | list):
-            raise CaseLoadError(file, "{error: text} stands alone, with the text expected",
-                                field_name="expect")
+            raise CaseLoadError(
+                file, "{error: text} stands alone, with the text expected", field_name="expect"
+            )
         return None, str(raw["error"])
     out: dict[str, dict[str, Any]] = {}
     for subject, fields in raw.items():
         if not isinstance(fields, Mapping):
-            raise CaseLoadError(file, "must be a mapping of field: value", "expect",
-                                field_name=str(subject))
+            raise CaseLoadError(
+                file, "must be a mapping of field: value", "expect", field_name=str(subject)
+            )
         out[str(_id_text(subject))] = dict(fields)
     return out, None
 
@@ -364,11 +349,13 @@ def load_case(path: Path | str) -> Case:
         raise CaseLoadError(file, f"unknown key(s) {', '.join(unknown)} (known: {known})")
     policy = data.get("policy")
     if _blank(policy):
-        raise CaseLoadError(file, "missing (a policy id or a path to a policy file)",
-                            field_name="policy")
+        raise CaseLoadError(
+            file, "missing (a policy id or a path to a policy file)", field_name="policy"
+        )
     if not isinstance(policy, str):
-        raise CaseLoadError(file, f"must be a policy id or path, not {policy!r}",
-                            field_name="policy")
+        raise CaseLoadError(
+            file, f"must be a policy id or path, not {policy!r}", field_name="policy"
+        )
     period = _period(file, data.get("period"))
     context = _context(file, data.get("context"))
     expect, expect_error = _expect(file, data.get("expect"))
@@ -376,9 +363,17 @@ def load_case(path: Path | str) -> Case:
     org, facts = _build(tables, file)
     name = data.get("case")
     return Case(
-        name=file.stem if _blank(name) else str(name).strip(), policy=policy.strip(), period=period,
-        org=org, facts=facts, context=context, expect=expect, expect_error=expect_error,
-        path=file, base_dir=file.parent, sources={k: file for k in tables},
+        name=file.stem if _blank(name) else str(name).strip(),
+        policy=policy.strip(),
+        period=period,
+        org=org,
+        facts=facts,
+        context=context,
+        expect=expect,
+        expect_error=expect_error,
+        path=file,
+        base_dir=file.parent,
+        sources={k: file for k in tables},
     )
 
 
@@ -389,8 +384,13 @@ def find_cases(paths: Iterable[Path | str] | Path | str) -> list[Path]:
     found: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            hits = (f for f in p.rglob("*") if f.suffix.lower() in (".yaml", ".yml") and f.is_file()
-                    and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            hits = (
+                f
+                for f in p.rglob("*")
+                if f.suffix.lower() in (".yaml", ".yml")
+                and f.is_file()
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
             found.extend(sorted(hits))
         elif p.is_file():
             found.append(p)
@@ -421,8 +421,9 @@ def _grid_table(file: Path, label: str, grid: Iterator[tuple[int, Sequence[objec
                 continue
             name = names[i] if i < len(names) else None
             if name is None:
-                raise CaseLoadError(file, f"a value in column {i + 1}, which has no header",
-                                    label, n)
+                raise CaseLoadError(
+                    file, f"a value in column {i + 1}, which has no header", label, n
+                )
             row[name] = _clean(name, value)
         if row:
             rows.append(row)
@@ -488,8 +489,12 @@ def _read_parquet(file: Path, table: str) -> _Table:
 
 
 def _read_directory(folder: Path) -> dict[str, _Table]:
-    readers = {".csv": _read_csv, ".xlsx": _read_table_xlsx, ".xlsm": _read_table_xlsx,
-               ".parquet": _read_parquet}
+    readers = {
+        ".csv": _read_csv,
+        ".xlsx": _read_table_xlsx,
+        ".xlsm": _read_table_xlsx,
+        ".parquet": _read_parquet,
+    }
     tables: dict[str, _Table] = {}
     for file in sorted(folder.iterdir()):
         name, ext = file.stem, file.suffix.lower()
@@ -498,7 +503,8 @@ def _read_directory(folder: Path) -> dict[str, _Table]:
         if ext not in readers:
             if name in TABLES:
                 raise CaseLoadError(
-                    file, f"unsupported format {ext!r} (use .csv, .xlsx or .parquet)", name)
+                    file, f"unsupported format {ext!r} (use .csv, .xlsx or .parquet)", name
+                )
             continue
         if name not in TABLES:
             raise CaseLoadError(file, f"unknown table (known: {', '.join(TABLES)})", name)
@@ -540,7 +546,15 @@ def load_batch(
     tables = _read_tabular(path)
     org, facts = _build(tables, path)
     return Case(
-        name=path.name, policy=str(policy), period=_period(path, period), org=org, facts=facts,
-        context=_context(path, context), expect=None, expect_error=None, path=path,
-        base_dir=Path.cwd(), sources={k: t.file for k, t in tables.items()},
+        name=path.name,
+        policy=str(policy),
+        period=_period(path, period),
+        org=org,
+        facts=facts,
+        context=_context(path, context),
+        expect=None,
+        expect_error=None,
+        path=path,
+        base_dir=Path.cwd(),
+        sources={k: t.file for k, t in tables.items()},
     )

@@ -58,16 +58,13 @@ class SubjectEnv:
         window = self._window_id()
         if window is None:
             return []
-        out = []
-        for p in self.run.org.people.values():
-            if (
-                p.window == window
-                and p.role == "staff"
-                and not p.substitutes_for
-                and self.run.workdays_of(p.id)
-            ):
-                out.append(p.id)
-        return out
+        cache = self.run.cache.setdefault("__staff_in_period__", {})
+        key = (str(self.run.period), window)
+        staff: list[str] | None = cache.get(key)
+        if staff is None:
+            staff = [p for p in self.run.index.staff.get(window, []) if self.run.workdays_of(p)]
+            cache[key] = staff
+        return staff
 
     def _records(self, scope: str, of: str) -> list[dict[str, Any]]:
         start, end = self.run.scope_bounds(scope)
@@ -80,16 +77,14 @@ class SubjectEnv:
         return rows
 
     def _leave_rows(self) -> list[dict[str, Any]]:
-        return [r for r in self.run.facts.rows("leave") if r["person"] == self.subject]
+        return self.run.index.leave.get(self.subject, [])
 
     def _attendance_rows(self) -> list[dict[str, Any]]:
         months = {str(m) for m in self.run.period.subperiods(PeriodKind.MONTH)}
         default_month = str(self.run.period) if self.run.period.kind is PeriodKind.MONTH else None
         out = []
         covered: set[str] = set()
-        for r in self.run.facts.rows("attendance"):
-            if r["person"] != self.subject:
-                continue
+        for r in self.run.index.attendance.get(self.subject, []):
             month = r.get("month") or default_month
             if month is not None and str(Period.parse(month)) in months:
                 out.append(r)
@@ -301,8 +296,9 @@ def fn_absent_days(
         if row["type"] in wanted or not approved:
             days.update(run._leave_rows_days(row, start, end))
     if substitute:
-        for p in run.org.people.values():
-            if p.substitutes_for == env.subject:
+        for sid in run.index.substitutes.get(env.subject, []):
+            p = run.org.people[sid]
+            if p.substitutes_for:
                 lo = max(start, p.joined) if p.joined else start
                 hi = min(end, p.left) if p.left else end
                 if lo <= hi:
@@ -390,8 +386,8 @@ def fn_window_grades(env: SubjectEnv) -> list[Any]:
 def fn_external(env: SubjectEnv, source: str) -> Any:
     values = [
         D(r["value"])
-        for r in env.run.facts.rows("scores")
-        if r["source"] == source and r["subject"] == env.subject and r.get("value") is not None
+        for r in env.run.index.scores.get((source, env.subject), [])
+        if r.get("value") is not None
     ]
     return sum(values, ZERO) if values else None
 
@@ -425,9 +421,7 @@ def _sub_results(env: SubjectEnv, kind: str, graded_only: bool) -> list[tuple[st
     run = env.run
     pk = PeriodKind(kind)
     given = []
-    for r in run.facts.rows("period_scores"):
-        if r["subject"] != env.subject:
-            continue
+    for r in run.index.period_scores.get(env.subject, []):
         try:
             p = Period.parse(r["period"])
         except ValueError:
@@ -449,7 +443,7 @@ def _sub_results(env: SubjectEnv, kind: str, graded_only: bool) -> list[tuple[st
 
 def fn_streak(env: SubjectEnv, grade: str, since_promotion: bool = True) -> Decimal:
     run = env.run
-    history = {int(r["year"]): r for r in run.facts.rows("history") if r["person"] == env.subject}
+    history = {int(r["year"]): r for r in run.index.history.get(env.subject, [])}
     if run.grade_of(env.subject) != grade:
         return ZERO
     n = 1
@@ -480,9 +474,7 @@ def fn_ratings(
 ) -> Decimal:
     start, end = env.run.scope_bounds(scope)
     n = 0
-    for r in env.run.facts.rows("ratings"):
-        if env.subject not in (r.get("person"), r.get("window")):
-            continue
+    for r in env.run.index.ratings.get(env.subject, []):
         if not start <= r["date"] <= end or r["stars"] > int(max_stars):
             continue
         if verified and not r.get("verified"):

@@ -230,7 +230,7 @@ def _fill_quota(
 def _apply_adjustments(
     run: Run, pool: Pool, members: list[str], grades: dict[str, str | None], quotas: dict[str, int]
 ) -> None:
-    rows = [r for r in run.facts.rows("adjustments") if r["subject"] in grades]
+    rows = [r for s in members for r in run.index.adjustments.get(s, [])]
     for row in rows:
         s = row["subject"]
         old = grades[s]
@@ -346,11 +346,7 @@ def _chief_reps(run: Run, subject: str) -> list[str]:
     window = subject if subject in run.org.windows else (person.window if person else None)
     if window is None:
         return []
-    return [
-        p.id
-        for p in run.org.people.values()
-        if p.role == "chief_rep" and window in run.org.chief_rep_windows(p)
-    ]
+    return run.index.chief_reps.get(window, [])
 
 
 _ACTION_NAMES = {

@@ -251,13 +251,29 @@ def parse_bool(value: object) -> bool:
     raise ValueError(f"not true/false: {value!r}")
 
 
+MAX_PLACES = 4
+MAX_MAGNITUDE = Decimal(10) ** 15
+
+
 def parse_decimal(value: object) -> Decimal:
+    """A number with at most four decimals and a sane magnitude.
+
+    Points, days and scores never need more; refusing them keeps every column at
+    one exact scale instead of letting a storage layer round silently.
+    """
+    if isinstance(value, (dict, list, tuple, set)):
+        raise ValueError(f"not a number: {value!r}")
     try:
         number = D(value if not isinstance(value, str) else value.strip())
     except (TypeError, ValueError):
         raise ValueError(f"not a number: {value!r}") from None
     if not number.is_finite():
         raise ValueError(f"not a number: {value!r}")
+    if abs(number) >= MAX_MAGNITUDE:
+        raise ValueError(f"number out of range: {value!r}")
+    exponent = number.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_PLACES:
+        raise ValueError(f"at most {MAX_PLACES} decimal places: {value!r}")
     return number
 
 
@@ -266,6 +282,12 @@ def parse_int(value: object) -> int:
     if number != number.to_integral_value():
         raise ValueError(f"not a whole number: {value!r}")
     return int(number)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, (dict, list, tuple, set)):
+        raise ValueError(f"expected text, got {type(value).__name__}")
+    return _as_text(value)
 
 
 def _parse(dtype: pl.DataType, value: object) -> object:
@@ -279,8 +301,7 @@ def _parse(dtype: pl.DataType, value: object) -> object:
         return parse_decimal(value)
     if isinstance(dtype, pl.Int64):
         return parse_int(value)
-    text = _as_text(value)
-    return text
+    return _text(value)
 
 
 def _blank(value: object) -> bool:
@@ -296,10 +317,13 @@ def build_table(table: str, rows: Iterable[Mapping[str, object]]) -> pl.DataFram
     for n, row in enumerate(rows, start=1):
         if not isinstance(row, Mapping):
             raise InputError(table, n, None, "a row must be a mapping of field: value")
+        if isinstance(row.get("_row"), int):
+            n = int(row["_row"])  # type: ignore[call-overload]
         for key in row:
             if key not in schema and not str(key).startswith("_"):
                 raise InputError(table, n, str(key), f"unknown field (known: {', '.join(schema)})")
-        columns["_row"].append(n)
+        given_row = row.get("_row")
+        columns["_row"].append(int(given_row) if isinstance(given_row, int) else n)
         for col, (dtype, required) in schema.items():
             raw = row.get(col)
             if _blank(raw):
@@ -320,15 +344,26 @@ def _org_rows(kind: str, rows: object) -> list[Mapping[str, object]]:
         return []
     if not isinstance(rows, list):
         raise InputError(f"org.{kind}", None, None, "must be a list")
+    seen: set[str] = set()
     for n, row in enumerate(rows, start=1):
         if not isinstance(row, Mapping):
             raise InputError(f"org.{kind}", n, None, "a row must be a mapping")
         if _blank(row.get("id")):
             raise InputError(f"org.{kind}", n, "id", "missing")
+        for key, value in row.items():
+            if isinstance(value, Mapping) or (isinstance(value, list) and key != "windows"):
+                raise InputError(f"org.{kind}", n, str(key), "expected a single value")
+        ident = _as_text(row["id"])
+        if ident in seen:
+            raise InputError(f"org.{kind}", n, "id", f"duplicate id {ident!r}")
+        seen.add(ident)
     return rows
 
 
 def build_org(data: Mapping[str, object]) -> Org:
+    for key in data:
+        if key not in ("units", "windows", "people"):
+            raise InputError("org", None, str(key), "unknown org table (units, windows, people)")
     org = Org()
     for n, row in enumerate(_org_rows("units", data.get("units")), start=1):
         uid = _as_text(row["id"])

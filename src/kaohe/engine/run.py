@@ -27,6 +27,7 @@ from kaohe.engine.attendance import (
 )
 from kaohe.engine.contributions import CONTRIB_SCHEMA, resolve, validate_records
 from kaohe.engine.expr import ExprError, compile_expr
+from kaohe.engine.index import FactIndex
 from kaohe.engine.inputs import DEC, Facts, InputError, Org, Person
 from kaohe.engine.numbers import ZERO, D, round_to
 from kaohe.engine.periods import Period, PeriodKind
@@ -86,6 +87,11 @@ class Run:
         self._contribs: dict[str, list[dict[str, Any]]] | None = None
         self._sums: dict[tuple[str, str], dict[str | None, list[Decimal]]] | None = None
         self.want_trace = True
+        index = self.cache.get("__index__")
+        if index is None:
+            index = FactIndex.build(org, facts)
+            self.cache["__index__"] = index
+        self.index: FactIndex = index
         self._assign_members()
 
     # ------------------------------------------------------------------ setup
@@ -726,12 +732,8 @@ class Run:
         return p.start, p.end
 
     def external_rank(self, subject: str, source: str) -> int | None:
-        for row in self.facts.rows("scores"):
-            if (
-                row["source"] == source
-                and row["subject"] == subject
-                and row.get("rank") is not None
-            ):
+        for row in self.index.scores.get((source, subject), []):
+            if row.get("rank") is not None:
                 return int(row["rank"])
         return None
 

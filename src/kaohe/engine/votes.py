@@ -28,7 +28,7 @@ def vote_scores(run: Run, sc: Scorecard, group: str) -> dict[str, Decimal]:
         raise ExprError(f"unknown voter group {group!r} (known: {', '.join(cfg.groups)})")
     members = set(run.members[sc.id])
     ballots: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for row in run.facts.rows("votes"):
+    for row in run.index.votes:
         if row["group"] != group or row["subject"] not in members:
             continue
         if row["level"] not in cfg.weights:

@@ -443,7 +443,7 @@ def run_engine(data: Path, loader: str) -> EngineRun:
             context, policy_ref, period = None, POLICY, PERIOD
     with _timer(times):
         policy = load_policy(policy_ref)
-        result = score(policy, period, org, facts, context)
+        result = score(policy, period, org, facts, context, trace=False)
     graded = sum(1 for r in result.subjects.values() if r.grade)
     return EngineRun(times[0], times[1], len(result.subjects), graded, loader)
 

@@ -30,6 +30,7 @@ from kaohe.engine.inputs import (
     Org,
     build_facts,
     build_org,
+    build_table_frame,
     parse_decimal,
     parse_int,
 )
@@ -96,6 +97,7 @@ class _Table:
     label: str  # how messages name the table
     rows: Any  # a list of row mappings (anything else is the engine's to reject)
     numbers: list[int] | None = None  # real row numbers; None: 1-based list index
+    frame: pl.DataFrame | None = None  # a whole typed-at-once fact table (Parquet)
 
     def number(self, n: int) -> int:
         return self.numbers[n - 1] if self.numbers and 1 <= n <= len(self.numbers) else n
@@ -200,7 +202,9 @@ def _build(tables: Mapping[str, _Table], file: Path) -> tuple[Org, Facts]:
         for name, t in tables.items():
             if name in ORG_TABLES:
                 continue
-            frame = _fact_table(name, t.rows)
+            frame = (
+                build_table_frame(name, t.frame) if t.frame is not None else _fact_table(name, t.rows)
+            )
             if frame is not None and t.numbers is not None:
                 frame = frame.with_columns(pl.Series("_row", t.numbers, dtype=pl.Int64()))
             if frame is not None:
@@ -484,6 +488,9 @@ def _read_parquet(file: Path, table: str) -> _Table:
         frame = pl.read_parquet(file)
     except Exception as exc:  # not Parquet, or corrupt
         raise CaseLoadError(file, f"cannot read Parquet: {exc}") from None
+    if table in SCHEMAS:
+        # fact tables can be millions of rows: typed column by column, never row by row
+        return _Table(file, table, None, None, frame)
     grid = enumerate([tuple(frame.columns), *frame.iter_rows()])
     return _grid_table(file, table, grid)
 
@@ -532,7 +539,12 @@ def load_tables(path: Path | str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Plain rows (org_raw, facts_raw) of a workbook or directory, for build_org/build_facts."""
     tables = _read_tabular(Path(path))
     org = {k: t.rows for k, t in tables.items() if k in ORG_TABLES}
-    return org, {k: t.rows for k, t in tables.items() if k not in ORG_TABLES}
+    facts = {
+        k: (t.frame.to_dicts() if t.frame is not None else t.rows)
+        for k, t in tables.items()
+        if k not in ORG_TABLES
+    }
+    return org, facts
 
 
 def load_batch(

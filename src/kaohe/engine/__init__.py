@@ -31,10 +31,11 @@ def score(
     facts: Facts,
     context: dict[str, Any] | None = None,
     calendar: WorkCalendar | None = None,
+    trace: bool = True,
 ) -> RunResult:
     """Score, rank and grade every subject the policy assesses in the period."""
     run = Run(policy, Period.parse(period), org, facts, context, calendar)
-    return run.result()
+    return run.result(trace=trace)
 
 
 __all__ = [

@@ -120,16 +120,20 @@ class LeaveSpan:
 
     def __post_init__(self) -> None:
         if self.end is not None and self.end < self.start:
-            raise ValueError(f"leave of {self.person} ends ({self.end}) before it starts "
-                             f"({self.start})")
+            raise ValueError(
+                f"leave of {self.person} ends ({self.end}) before it starts ({self.start})"
+            )
         if self.days is not None:
             if not self.days.is_finite() or self.days < 0:
-                raise ValueError(f"leave of {self.person} from {self.start}: days must be "
-                                 f"≥ 0, not {self.days}")
+                raise ValueError(
+                    f"leave of {self.person} from {self.start}: days must be ≥ 0, not {self.days}"
+                )
             if (self.days * 2) != (self.days * 2).to_integral_value():
-                raise ValueError(f"leave of {self.person} from {self.start}: days must be whole "
-                                 f"or half days, not {self.days} (a sign-in cannot be split "
-                                 f"finer than half a day)")
+                raise ValueError(
+                    f"leave of {self.person} from {self.start}: days must be whole "
+                    f"or half days, not {self.days} (a sign-in cannot be split "
+                    f"finer than half a day)"
+                )
 
     @property
     def last(self) -> date:
@@ -202,9 +206,7 @@ class DayRow:
         if not halves:
             return ZERO
         weight = ONE / len(halves)
-        return sum(
-            (weight for h in halves if all(self.slots[i].status is status for i in h)), ZERO
-        )
+        return sum((weight for h in halves if all(self.slots[i].status is status for i in h)), ZERO)
 
     @property
     def absent_days(self) -> Decimal:
@@ -326,8 +328,9 @@ def _plan(schedule: Schedule) -> tuple[_Slot, ...]:
         latest, earliest = signins[i].latest, signins[i + 1].earliest
         if latest is not None and earliest is not None:
             if latest >= earliest:
-                raise ValueError(f"schedule: sign-ins {signins[i].code!r} and "
-                                 f"{signins[i + 1].code!r} overlap")
+                raise ValueError(
+                    f"schedule: sign-ins {signins[i].code!r} and {signins[i + 1].code!r} overlap"
+                )
             hi[i], lo[i + 1] = _us(latest) + 1, _us(earliest)
         elif latest is not None:
             hi[i] = lo[i + 1] = _us(latest) + 1
@@ -340,8 +343,10 @@ def _plan(schedule: Schedule) -> tuple[_Slot, ...]:
     for slot in slots:
         top = slot.hi
         if not (slot.lo <= _us(slot.limit) and (top is None or _us(slot.limit) < top)):
-            raise ValueError(f"schedule: the on-time limit of {slot.signin.code!r} lies outside "
-                             f"its window (check earliest/latest of its neighbours)")
+            raise ValueError(
+                f"schedule: the on-time limit of {slot.signin.code!r} lies outside "
+                f"its window (check earliest/latest of its neighbours)"
+            )
     return slots
 
 
@@ -415,8 +420,9 @@ class _Cover:
     type: str
 
 
-def _allocate(span: LeaveSpan, calendar: WorkCalendar, start: date, end: date
-              ) -> list[tuple[date, Decimal]]:
+def _allocate(
+    span: LeaveSpan, calendar: WorkCalendar, start: date, end: date
+) -> list[tuple[date, Decimal]]:
     """Working days of the span inside [start, end] with the portion covered (1 or 0.5)."""
     remaining = span.days
     day = span.start if remaining is not None else max(span.start, start)
@@ -465,8 +471,10 @@ def _day(
 ) -> DayRow:
     base = _classify(plan, day, punches)
     if len(halves_) > MAX_HALF_DAYS:
-        raise ValueError(f"{person} has {len(halves_)} half-day leave rows on {day}; "
-                         f"at most {MAX_HALF_DAYS} are supported")
+        raise ValueError(
+            f"{person} has {len(halves_)} half-day leave rows on {day}; "
+            f"at most {MAX_HALF_DAYS} are supported"
+        )
     halves = _halves(len(plan))
     best: tuple[int, tuple[SlotResult, ...]] | None = None
     for choice in itertools.product(range(len(halves)), repeat=len(halves_)):
@@ -549,8 +557,11 @@ def derive_attendance(
             day, overnight = first.date(), False
             if not start <= day <= end + _ONE_DAY:
                 continue
-            if (schedule.overnight_until is not None and first.time() <= schedule.overnight_until
-                    and workday_in_post(person, day - _ONE_DAY)):
+            if (
+                schedule.overnight_until is not None
+                and first.time() <= schedule.overnight_until
+                and workday_in_post(person, day - _ONE_DAY)
+            ):
                 day, overnight = day - _ONE_DAY, True
             bucket = attributed.get(day)
             if bucket is not None:
@@ -558,8 +569,10 @@ def derive_attendance(
 
         whole: dict[date, list[_Cover]] = {}
         half: dict[date, list[_Cover]] = {}
-        ordered = sorted(spans[person], key=lambda s: (not s.approved, s.start, s.last, s.type,
-                                                      s.days is None, s.days or ZERO))
+        ordered = sorted(
+            spans[person],
+            key=lambda s: (not s.approved, s.start, s.last, s.type, s.days is None, s.days or ZERO),
+        )
         for span in ordered:
             for day, portion in _allocate(span, calendar, start, end):
                 if day in attributed:
@@ -567,8 +580,7 @@ def derive_attendance(
                     target.setdefault(day, []).append(_Cover(span.approved, span.type))
 
         days[person] = tuple(
-            _day(plan, person, d, attributed[d], whole.get(d, ()), half.get(d, ()))
-            for d in in_post
+            _day(plan, person, d, attributed[d], whole.get(d, ()), half.get(d, ())) for d in in_post
         )
     summaries = {person: summarize(person, rows) for person, rows in days.items()}
     return AttendanceResult(start, end, days, summaries, tuple(sorted(unknown)))
@@ -624,13 +636,24 @@ def to_records(
 
     def emit(row: DayRow, item: str | None, slots: list[SlotResult], note: str) -> None:
         if item is not None and slots:
-            out.append({"date": row.day, "subject": row.person, "item": item,
-                        "count": len(slots), "note": note})
+            out.append(
+                {
+                    "date": row.day,
+                    "subject": row.person,
+                    "item": item,
+                    "count": len(slots),
+                    "note": note,
+                }
+            )
 
     for rows in result.days.values():
         for row in rows:
-            absent = [s for s in row.slots if s.status is SlotStatus.ABSENT
-                      and (include_unapproved_leave or s.leave_type is None)]
+            absent = [
+                s
+                for s in row.slots
+                if s.status is SlotStatus.ABSENT
+                and (include_unapproved_leave or s.leave_type is None)
+            ]
             whole_day = row.absent_days == ONE and len(absent) == len(row.slots)
             late = [s for s in row.slots if s.status is SlotStatus.LATE]
             early = [s for s in row.slots if s.status is SlotStatus.EARLY]
@@ -666,20 +689,23 @@ def to_attendance_rows(result: AttendanceResult, month: Period | str) -> list[di
     if period.kind is not PeriodKind.MONTH:
         raise ValueError(f"{period} is not a month")
     if period.start < result.start or period.end > result.end:
-        raise ValueError(f"the attendance covers {result.start}–{result.end}, "
-                         f"not the whole of {period}")
+        raise ValueError(
+            f"the attendance covers {result.start}–{result.end}, not the whole of {period}"
+        )
     out: list[dict[str, object]] = []
     for person, rows in result.days.items():
         in_month = [r for r in rows if period.contains(r.day)]
         if not in_month:
             continue
         s = summarize(person, in_month)
-        out.append({
-            "person": person,
-            "month": str(period),
-            "workdays": Decimal(s.workdays),
-            "present_days": s.present_days,
-            "expected_signins": Decimal(s.expected_signins),
-            "missed_signins": Decimal(s.missed_signins),
-        })
+        out.append(
+            {
+                "person": person,
+                "month": str(period),
+                "workdays": Decimal(s.workdays),
+                "present_days": s.present_days,
+                "expected_signins": Decimal(s.expected_signins),
+                "missed_signins": Decimal(s.missed_signins),
+            }
+        )
     return out

@@ -331,6 +331,30 @@ def fn_staff_attendance(env: SubjectEnv, field: str) -> Decimal:
     return total
 
 
+def fn_has_attendance(env: SubjectEnv) -> bool:
+    """Whether the subject has attendance rows (table or punches) this period."""
+    return bool(env._attendance_rows())
+
+
+def fn_measure(env: SubjectEnv, name: str) -> Any:
+    """A policy's named per-subject measure (``measures:``), e.g. a person's missed sign-ins."""
+    text = env.run.policy.measures.get(name)
+    if text is None:
+        raise ExprError(f"unknown measure {name!r} (known: {', '.join(env.run.policy.measures)})")
+    key = (env.subject, "measure:" + name)
+    return env.run._memoised(key, lambda: env.run.evaluate(text, env.subject, f"measures.{name}"))
+
+
+def fn_staff_sum(env: SubjectEnv, name: str) -> Decimal:
+    """Σ of a named measure over the window's staff."""
+    total = ZERO
+    for s in env._staff():
+        value = fn_measure(SubjectEnv(env.run, s, {}), name)
+        if value is not None:
+            total += D(value)
+    return total
+
+
 def fn_staff_count(env: SubjectEnv) -> Decimal:
     return Decimal(len(env._staff()))
 
@@ -497,6 +521,9 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "attendance": fn_attendance,
     "staff_attendance": fn_staff_attendance,
     "staff_count": fn_staff_count,
+    "staff_sum": fn_staff_sum,
+    "measure": fn_measure,
+    "has_attendance": fn_has_attendance,
     "staff_deducted": fn_staff_deducted,
     "staff_mean_score": fn_staff_mean_score,
     "window_dim": fn_window_dim,

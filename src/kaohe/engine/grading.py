@@ -251,7 +251,7 @@ def _apply_adjustments(
                 )
 
 
-def finish_subject(run: Run, subject: str) -> SubjectResult:
+def finish_subject(run: Run, subject: str, with_trace: bool = True) -> SubjectResult:
     sc = run.scorecard_of[subject]
     exact = run.exact_score(subject)
     places = run.policy.reporting.places
@@ -265,7 +265,8 @@ def finish_subject(run: Run, subject: str) -> SubjectResult:
         entries = []
         for e in run.dim_trace.get((subject, dim.code), []):
             if e.kind == "records":
-                entries.extend(run.record_entries(subject, dim.code))
+                if with_trace:
+                    entries.extend(run.record_entries(subject, dim.code))
             else:
                 entries.append(e)
         if dim.in_total and sc.score is None:
@@ -310,19 +311,10 @@ def finish_subject(run: Run, subject: str) -> SubjectResult:
         if action not in result.actions:
             result.actions.append(action)
         trace.append(TraceEntry("action", f"{_ACTION_NAMES[action]}：{reason}"))
-    for other in run.scorecard_of:
-        sc_other = run.scorecard_of[other]
-        for rule in sc_other.actions:
-            if (
-                rule.target == "chief_rep"
-                and subject in _chief_reps(run, other)
-                and run.evaluate(rule.when, other, f"scorecard {sc_other.id}.actions")
-            ):
-                if rule.action not in result.actions:
-                    result.actions.append(rule.action)
-                trace.append(
-                    TraceEntry("action", f"{_ACTION_NAMES[rule.action]}：{rule.reason}（{other}）")
-                )
+    for action, text in _chief_rep_actions(run).get(subject, []):
+        if action not in result.actions:
+            result.actions.append(action)
+        trace.append(TraceEntry("action", text))
     if sc.bonus is not None:
         result.bonus = _bonus(run, subject, sc, trace)
     return result
@@ -339,6 +331,26 @@ def _major_actions(run: Run, subject: str) -> list[tuple[str, str]]:
         if item is not None and item.major is not None:
             out.extend((a, f"{item.code} {item.name}（情节严重）") for a in item.major.actions)
     return out
+
+
+def _chief_rep_actions(run: Run) -> dict[str, list[tuple[str, str]]]:
+    """Actions that rules on other subjects give a chief rep (约谈 of the 首席代表), once per run."""
+
+    def compute() -> dict[str, list[tuple[str, str]]]:
+        out: dict[str, list[tuple[str, str]]] = {}
+        for other, sc in run.scorecard_of.items():
+            for rule in sc.actions:
+                if rule.target != "chief_rep":
+                    continue
+                chiefs = _chief_reps(run, other)
+                if chiefs and run.evaluate(rule.when, other, f"scorecard {sc.id}.actions"):
+                    for chief in chiefs:
+                        text = f"{_ACTION_NAMES[rule.action]}：{rule.reason}（{other}）"
+                        out.setdefault(chief, []).append((rule.action, text))
+        return out
+
+    table: dict[str, list[tuple[str, str]]] = run._memoised(("__run__", "chief_actions"), compute)
+    return table
 
 
 def _chief_reps(run: Run, subject: str) -> list[str]:

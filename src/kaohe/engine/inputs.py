@@ -197,7 +197,10 @@ class Facts:
 
     def __getitem__(self, table: str) -> pl.DataFrame:
         frame = self.tables.get(table)
-        return frame if frame is not None else empty_table(table)
+        if frame is None:
+            frame = empty_table(table)
+            self.tables[table] = frame
+        return frame
 
     def rows(self, table: str) -> list[dict[str, Any]]:
         return self[table].to_dicts()
@@ -470,3 +473,110 @@ def build_facts(raw: Mapping[str, object] | None) -> Facts:
             raise InputError(str(table), None, None, "must be a list of rows")
         facts.tables[table] = build_table(table, rows)
     return facts
+
+
+_TYPE_NAMES = {
+    pl.Date: "date",
+    pl.Datetime: "date and time",
+    pl.Decimal: "number",
+    pl.Int64: "whole number",
+    pl.Boolean: "true/false",
+    pl.String: "text",
+}
+_TRUE = ["true", "yes", "y", "1", "是", "t"]
+_FALSE = ["false", "no", "n", "0", "否", "f"]
+
+
+def _cast_column(src: pl.Series, dtype: pl.DataType) -> pl.Series:
+    """Cast one column without raising: cells that do not convert become null."""
+    if src.dtype == dtype:
+        return src
+    if isinstance(dtype, pl.String):
+        return src.cast(pl.String()).str.strip_chars()
+    if isinstance(dtype, pl.Boolean):
+        text = src.cast(pl.String()).str.strip_chars().str.to_lowercase()
+        return (
+            pl.select(
+                pl.when(pl.lit(text).is_in(_TRUE))
+                .then(True)
+                .when(pl.lit(text).is_in(_FALSE))
+                .then(False)
+                .otherwise(None)
+            )
+            .to_series()
+            .alias(src.name)
+        )
+    if isinstance(dtype, pl.Date):
+        if src.dtype == pl.Datetime:
+            return src.dt.date()
+        return src.cast(pl.String()).str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+    if isinstance(dtype, pl.Datetime):
+        if src.dtype == pl.Date:
+            return src.cast(pl.Datetime())
+        text = src.cast(pl.String()).str.strip_chars().str.replace("T", " ")
+        return text.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False).fill_null(
+            text.str.to_datetime("%Y-%m-%d %H:%M", strict=False)
+        )
+    if isinstance(dtype, pl.Int64):
+        if src.dtype.is_integer():
+            return src.cast(pl.Int64(), strict=False)
+        as_dec = src.cast(pl.String()).str.strip_chars().cast(pl.Float64(), strict=False)
+        whole = as_dec.round(0) == as_dec
+        kept = pl.select(pl.when(pl.lit(whole)).then(pl.lit(as_dec)).otherwise(None)).to_series()
+        return kept.cast(pl.Int64(), strict=False).alias(src.name)
+    if isinstance(dtype, pl.Decimal):
+        text = src.cast(pl.String()).str.strip_chars()
+        too_fine = text.str.contains(r"\.\d{5,}$").fill_null(False)
+        value = text.cast(DEC, strict=False)
+        kept = pl.select(pl.when(pl.lit(too_fine)).then(None).otherwise(pl.lit(value)))
+        return kept.to_series().alias(src.name)
+    return src.cast(dtype, strict=False)
+
+
+def build_table_frame(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Type a whole fact table at once (Parquet, large CSV): same checks as :func:`build_table`.
+
+    ``_row`` is kept when given (the container's row numbers), else 1-based positions.
+    """
+    schema = SCHEMAS.get(table)
+    if schema is None:
+        raise InputError(table, None, None, f"unknown table (known: {', '.join(SCHEMAS)})")
+    for col in frame.columns:
+        if col not in schema and not col.startswith("_"):
+            raise InputError(table, None, col, f"unknown field (known: {', '.join(schema)})")
+    if "_row" not in frame.columns:
+        frame = frame.with_row_index("_row", offset=1)
+    rows = frame["_row"].cast(pl.Int64())
+    out: dict[str, pl.Series] = {"_row": rows}
+    for col, (dtype, required) in schema.items():
+        default = BOOL_DEFAULTS.get((table, col))
+        if col not in frame.columns:
+            if required and frame.height:
+                raise InputError(table, int(rows[0]), col, "missing")
+            out[col] = pl.Series(col, [default] * frame.height, dtype=dtype)
+            continue
+        src = frame[col]
+        if src.dtype == pl.String:
+            src = src.str.strip_chars().replace("", None)
+        typed = _cast_column(src, dtype).alias(col)
+        bad = src.is_not_null() & typed.is_null()
+        if bad.any():
+            i = int(bad.arg_true()[0])
+            name = _TYPE_NAMES.get(type(dtype), "value")
+            value = src[i]
+            message = f"not a {name}: {value!r}"
+            if isinstance(dtype, pl.Decimal) and isinstance(value, str) and "." in value:
+                message = f"at most {MAX_PLACES} decimal places or not a number: {value!r}"
+            raise InputError(table, int(rows[i]), col, message)
+        if isinstance(dtype, pl.Decimal) and typed.len():
+            big = typed.abs() >= pl.Series([MAX_MAGNITUDE], dtype=DEC)
+            if big.any():
+                i = int(big.arg_true()[0])
+                raise InputError(table, int(rows[i]), col, f"number out of range: {src[i]!r}")
+        if required and typed.null_count():
+            i = int(typed.is_null().arg_true()[0])
+            raise InputError(table, int(rows[i]), col, "missing")
+        if default is not None:
+            typed = typed.fill_null(default)
+        out[col] = typed
+    return pl.DataFrame(out)

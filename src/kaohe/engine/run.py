@@ -183,9 +183,9 @@ class Run:
             for leave in self.facts.rows("leave"):
                 for leave_rule in rules.leave:
                     approved = bool(leave.get("approved", True))
-                    matches = (leave_rule.type == leave["type"] and approved == leave_rule.approved) or (
-                        leave_rule.type == "unapproved" and not approved
-                    )
+                    matches = (
+                        leave_rule.type == leave["type"] and approved == leave_rule.approved
+                    ) or (leave_rule.type == "unapproved" and not approved)
                     if not matches:
                         continue
                     days = self._leave_rows_days(leave, None, None)
@@ -241,11 +241,15 @@ class Run:
 
     def punch_attendance(self) -> AttendanceResult | None:
         """Raw clock punches classified under the policy's sign-in schedule (cached)."""
+        if "__punches__" in self.cache:
+            known: AttendanceResult | None = self.cache["__punches__"]
+            return known
         schedule = self.policy.schedule
         punches = self.facts["punches"]
         if schedule is None or punches.height == 0:
+            self.cache["__punches__"] = None
             return None
-        if "__punches__" not in self.cache:
+        if True:
             times = [(r["person"], r["time"]) for r in punches.iter_rows(named=True)]
             first = min(t for _, t in times).date()
             last = max(t for _, t in times).date()
@@ -254,7 +258,9 @@ class Run:
             people = [(p.id, p.joined, p.left) for p in self.org.people.values()]
             leave = [LeaveSpan.from_row(r) for r in self.facts.rows("leave") if r.get("start")]
             try:
-                result = derive_attendance(schedule, self.calendar, people, times, leave, start, end)
+                result = derive_attendance(
+                    schedule, self.calendar, people, times, leave, start, end
+                )
             except ValueError as exc:
                 if isinstance(exc, UnknownYearError):
                     raise
@@ -274,8 +280,9 @@ class Run:
             while month.start <= result.end:
                 for row in to_attendance_rows(result, month):
                     table.setdefault(str(row["person"]), []).append(row)
-                month = Period(month.year + (month.index == 12), PeriodKind.MONTH,
-                               month.index % 12 + 1)
+                month = Period(
+                    month.year + (month.index == 12), PeriodKind.MONTH, month.index % 12 + 1
+                )
             self.cache["__punch_rows__"] = table
         return table.get(person, [])
 
@@ -289,12 +296,25 @@ class Run:
         per_signin = schedule.absent_unit == "signin"
         for rec in to_records(result, schedule, include_unapproved_leave=not charges_unapproved):
             count = int(rec["count"])  # type: ignore[call-overload]
-            if per_signin and rec["item"] == schedule.absent_item and "半天" not in str(rec.get("note")):
+            if (
+                per_signin
+                and rec["item"] == schedule.absent_item
+                and "半天" not in str(rec.get("note"))
+            ):
                 count *= len(schedule.signins)
-            out.append({"_row": 0, "date": rec["date"], "subject": rec["subject"],
-                        "item": rec["item"], "count": count,
-                        "note": f"打卡：{rec.get('note') or ''}", "major": False,
-                        "exempt": False, "already_deducted": False})
+            out.append(
+                {
+                    "_row": 0,
+                    "date": rec["date"],
+                    "subject": rec["subject"],
+                    "item": rec["item"],
+                    "count": count,
+                    "note": f"打卡：{rec.get('note') or ''}",
+                    "major": False,
+                    "exempt": False,
+                    "already_deducted": False,
+                }
+            )
         return out
 
     def contribution_frame(self) -> pl.DataFrame:
@@ -748,7 +768,9 @@ class Run:
 
     # ----------------------------------------------------------------- output
 
-    def result(self, subjects: Iterable[str] | None = None) -> RunResult:
+    def result(self, subjects: Iterable[str] | None = None, trace: bool = True) -> RunResult:
+        """Results of the chosen subjects (default: all). ``trace=False`` skips the
+        per-record trace lines, which a province-wide batch run does not need."""
         from kaohe.engine.grading import finish_subject
 
         out: dict[str, SubjectResult] = {}
@@ -758,7 +780,7 @@ class Run:
             else [s for sc in self.scorecards for s in self.members[sc.id]]
         )
         for subject in chosen:
-            out[subject] = finish_subject(self, subject)
+            out[subject] = finish_subject(self, subject, trace)
         return RunResult(
             self.policy.id, str(self.period), out, list(self.warnings), self.calendar.fingerprint()
         )

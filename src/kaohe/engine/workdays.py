@@ -46,6 +46,10 @@ class WorkCalendar:
     """
 
     overrides: dict[int, YearArrangement] = field(default_factory=dict)
+    _days: dict[date, bool] = field(default_factory=dict, repr=False, compare=False)
+    _spans: dict[tuple[date, date], list[date]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def from_mapping(cls, data: Mapping[int, Mapping[str, Iterable[date]]]) -> WorkCalendar:
@@ -78,6 +82,13 @@ class WorkCalendar:
         return (arrangement is not None and arrangement.complete) or self._package_knows(year)
 
     def is_workday(self, day: date) -> bool:
+        known = self._days.get(day)
+        if known is None:
+            known = self._is_workday(day)
+            self._days[day] = known
+        return known
+
+    def _is_workday(self, day: date) -> bool:
         arrangement = self.overrides.get(day.year)
         if arrangement is not None:
             if day in arrangement.workdays:
@@ -93,13 +104,17 @@ class WorkCalendar:
 
     def workdays(self, start: date, end: date) -> list[date]:
         """Working days from start to end, both inclusive."""
+        cached = self._spans.get((start, end))
+        if cached is not None:
+            return list(cached)
         out: list[date] = []
         day = start
         while day <= end:
             if self.is_workday(day):
                 out.append(day)
             day += timedelta(days=1)
-        return out
+        self._spans[(start, end)] = out
+        return list(out)
 
     def count(self, start: date, end: date) -> int:
         return len(self.workdays(start, end))

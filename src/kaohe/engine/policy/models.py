@@ -424,9 +424,14 @@ class Policy(Strict):
     votes: VoteConfig | None = None
     sources: dict[str, str] = {}
     context: dict[str, ContextVar] = {}
+    measures: dict[str, ExprText] = {}
     publicity_workdays: int | None = None
     appeal_workdays: int | None = None
     appeal_from: Literal["publication", "publicity"] | None = None
+
+    _m = field_validator("measures")(
+        classmethod(lambda cls, v: {k: _check_expr(x) for k, x in v.items()})
+    )
 
     @model_validator(mode="after")
     def _references(self) -> Policy:

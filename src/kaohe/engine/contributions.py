@@ -234,7 +234,7 @@ def resolve(
         original=pl.col("subject"),
         subject=pl.col("subject").replace(subst) if subst else pl.col("subject"),
     )
-    frame = _apply_thresholds(policy, frame)
+    frame = _apply_thresholds(policy, frame).with_row_index("_rid")
     window_of = {p.id: p.window for p in org.people.values() if p.window}
     window_of.update({w: w for w in org.windows})
     chiefs: dict[str, list[str]] = {}
@@ -291,7 +291,11 @@ def resolve(
             parts.append(sel)
     if not parts:
         return pl.DataFrame(schema=CONTRIB_SCHEMA)
-    out = pl.concat(parts, how="diagonal_relaxed").with_columns(
+    # a window recorded for an item charged to [subject, window] is one target, charged once
+    out = pl.concat(parts, how="diagonal_relaxed").unique(
+        ["_rid", "target"], keep="first", maintain_order=True
+    )
+    out = out.with_columns(
         source=pl.lit(source),
         row=pl.col("_row"),
         subject=pl.col("original"),

@@ -528,8 +528,8 @@ def _cast_column(src: pl.Series, dtype: pl.DataType) -> pl.Series:
         text = src.cast(pl.String()).str.strip_chars()
         too_fine = text.str.contains(r"\.\d{5,}$").fill_null(False)
         value = text.cast(DEC, strict=False)
-        kept = pl.select(pl.when(pl.lit(too_fine)).then(None).otherwise(pl.lit(value)))
-        return kept.to_series().alias(src.name)
+        chosen = pl.select(pl.when(pl.lit(too_fine)).then(None).otherwise(pl.lit(value)))
+        return chosen.to_series().alias(src.name)
     return src.cast(dtype, strict=False)
 
 

@@ -296,11 +296,7 @@ class Run:
         per_signin = schedule.absent_unit == "signin"
         for rec in to_records(result, schedule, include_unapproved_leave=not charges_unapproved):
             count = int(rec["count"])  # type: ignore[call-overload]
-            if (
-                per_signin
-                and rec["item"] == schedule.absent_item
-                and "半天" not in str(rec.get("note"))
-            ):
+            if per_signin and str(rec.get("note", "")).startswith("旷工一天"):
                 count *= len(schedule.signins)
             out.append(
                 {

@@ -203,7 +203,9 @@ def _build(tables: Mapping[str, _Table], file: Path) -> tuple[Org, Facts]:
             if name in ORG_TABLES:
                 continue
             frame = (
-                build_table_frame(name, t.frame) if t.frame is not None else _fact_table(name, t.rows)
+                build_table_frame(name, t.frame)
+                if t.frame is not None
+                else _fact_table(name, t.rows)
             )
             if frame is not None and t.numbers is not None:
                 frame = frame.with_columns(pl.Series("_row", t.numbers, dtype=pl.Int64()))
@@ -570,3 +572,22 @@ def load_batch(
         base_dir=Path.cwd(),
         sources={k: t.file for k, t in tables.items()},
     )
+
+
+def expected_error(path: Path | str) -> str | None:
+    """The ``expect: {error: ...}`` text of a case file, read without typing its tables.
+
+    A case that must be rejected is usually rejected while loading; `kaohe check`
+    still needs to know what it expected.
+    """
+    file = Path(path)
+    try:
+        data = _yaml(file)
+    except CaseLoadError:
+        return None
+    if not isinstance(data, Mapping):
+        return None
+    raw = data.get("expect")
+    if isinstance(raw, Mapping) and len(raw) == 1 and "error" in raw and not _blank(raw["error"]):
+        return str(raw["error"])
+    return None

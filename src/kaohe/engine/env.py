@@ -407,6 +407,19 @@ def fn_window_grades(env: SubjectEnv) -> list[Any]:
     return [env.run.grade_of(w) for w in _rep_windows(env)]
 
 
+def fn_unit_window_grades(env: SubjectEnv) -> list[Any]:
+    """Grades of every window of the subject's unit (揭东 第十条: 所属单位有服务窗口…)."""
+    run = env.run
+    unit = run.org.unit_of(env.subject)
+    if unit is None:
+        return []
+    return [
+        run.grade_of(w.id)
+        for w in run.org.windows.values()
+        if w.unit == unit and w.id in run.scorecard_of
+    ]
+
+
 def fn_external(env: SubjectEnv, source: str) -> Any:
     values = [
         D(r["value"])
@@ -453,6 +466,9 @@ def _sub_results(env: SubjectEnv, kind: str, graded_only: bool) -> list[tuple[st
         if p.kind is pk and run.period.start <= p.start and p.end <= run.period.end:
             given.append((str(p), D(r["score"]), r.get("grade")))
     if given:
+        if graded_only:
+            ungraded = _ungraded_labels(run, pk)
+            given = [g for g in given if g[2] not in ungraded]
         return sorted(given)
     out = []
     for p in run.period.subperiods(pk):
@@ -463,6 +479,21 @@ def _sub_results(env: SubjectEnv, kind: str, graded_only: bool) -> list[tuple[st
             continue
         out.append((str(p), sub.exact_score(env.subject), sub.grade_of(env.subject)))
     return out
+
+
+def _ungraded_labels(run: Run, kind: PeriodKind) -> set[str]:
+    """Grades that mean "not graded" in the sub-period's pools (不列入评比, excluded labels)."""
+    labels: set[str] = set()
+    for sc in run.policy.scorecards:
+        if sc.period != kind:
+            continue
+        for pool in sc.pools:
+            for step in pool.steps:
+                if step.not_graded is not None:
+                    labels.add(step.not_graded.grade)
+                if step.exclude is not None and step.exclude.grade:
+                    labels.add(step.exclude.grade)
+    return labels
 
 
 def fn_streak(env: SubjectEnv, grade: str, since_promotion: bool = True) -> Decimal:
@@ -530,6 +561,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "window_score": fn_window_score,
     "window_scores": fn_window_scores,
     "window_grades": fn_window_grades,
+    "unit_window_grades": fn_unit_window_grades,
     "external": fn_external,
     "external_rank": fn_external_rank,
     "vote_score": fn_vote_score,

@@ -186,6 +186,19 @@ BOOL_DEFAULTS = {
 }
 
 
+RANGES: dict[tuple[str, str], tuple[int, int]] = {("ratings", "stars"): (1, 5)}
+
+
+def _check_ranges(table: str, frame: pl.DataFrame) -> None:
+    for (t, col), (lo, hi) in RANGES.items():
+        if t != table or col not in frame.columns or frame.height == 0:
+            continue
+        bad = frame.filter((pl.col(col) < lo) | (pl.col(col) > hi))
+        if bad.height:
+            row = bad.row(0, named=True)
+            raise InputError(table, int(row["_row"]), col, f"{row[col]} is outside {lo}–{hi}")
+
+
 def empty_table(table: str) -> pl.DataFrame:
     schema = {"_row": pl.Int64(), **{c: t for c, (t, _) in SCHEMAS[table].items()}}
     return pl.DataFrame(schema=schema)
@@ -339,7 +352,9 @@ def build_table(table: str, rows: Iterable[Mapping[str, object]]) -> pl.DataFram
             except ValueError as exc:
                 raise InputError(table, n, col, str(exc)) from None
     frame_schema = {"_row": pl.Int64(), **{c: t for c, (t, _) in schema.items()}}
-    return pl.DataFrame(columns, schema=frame_schema)
+    frame = pl.DataFrame(columns, schema=frame_schema)
+    _check_ranges(table, frame)
+    return frame
 
 
 def _org_rows(kind: str, rows: object) -> list[Mapping[str, object]]:
@@ -579,4 +594,6 @@ def build_table_frame(table: str, frame: pl.DataFrame) -> pl.DataFrame:
         if default is not None:
             typed = typed.fill_null(default)
         out[col] = typed
-    return pl.DataFrame(out)
+    frame = pl.DataFrame(out)
+    _check_ranges(table, frame)
+    return frame

@@ -63,9 +63,13 @@ def run_case(path: Path) -> tuple[bool, str]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from kaohe.cases.loading import find_cases
+    from kaohe.cases.loading import CaseLoadError, find_cases
 
-    paths = find_cases([Path(p) for p in args.paths])
+    try:
+        paths = find_cases([Path(p) for p in args.paths])
+    except CaseLoadError as exc:
+        print(f"kaohe check: {exc}", file=sys.stderr)
+        return 2
     passed = failed = 0
     for path in paths:
         ok, line = run_case(path)

@@ -160,9 +160,12 @@ def validate_records(policy: Policy, org: Org, records: pl.DataFrame) -> pl.Data
     """
     frame = records.join(item_table(policy), on="item", how="left")
     checks = _checks(policy, org)
-    flags = frame.select([c.fill_null(False).alias(f"c{i}") for i, (c, _, _) in enumerate(checks)])
-    if not flags.select(pl.any_horizontal(pl.all()).any()).item():
+    any_bad = frame.lazy().select(
+        pl.any_horizontal([c.fill_null(False) for c, _, _ in checks]).any()
+    ).collect().item()
+    if not any_bad:
         return frame
+    flags = frame.select([c.fill_null(False).alias(f"c{i}") for i, (c, _, _) in enumerate(checks)])
     worst: tuple[int, int] | None = None
     for i in range(len(checks)):
         hit = frame.filter(flags[f"c{i}"])
@@ -208,6 +211,25 @@ def _magnitude(frame: pl.DataFrame, dim_effects: dict[str, str]) -> pl.DataFrame
     )
 
 
+PREPARED = ["_row", "date", "subject", "item", "dimension", "part", "effect", "magnitude", "count",
+            "major", "exempt", "already_deducted", "note", "tag"]
+
+
+def prepare_records(policy: Policy, org: Org, records: pl.DataFrame) -> pl.DataFrame:
+    """Validated records with their points worked out, narrowed to what scoring reads.
+
+    The item columns joined for validation are dropped here: on a province's
+    month they would otherwise cost gigabytes.
+    """
+    frame = validate_records(policy, org, records)
+    dim_effects = {
+        d.code: ("add" if d.kind == "earned" else "deduct")
+        for sc in policy.scorecards
+        for d in sc.dimensions
+    }
+    return _magnitude(frame, dim_effects).select(PREPARED)
+
+
 def resolve(
     policy: Policy,
     org: Org,
@@ -219,16 +241,10 @@ def resolve(
     """Contributions of the records dated start..end, one row per target subject."""
     if records.height == 0:
         return pl.DataFrame(schema=CONTRIB_SCHEMA)
-    frame = records if "i_dimension" in records.columns else validate_records(policy, org, records)
+    frame = records if "magnitude" in records.columns else prepare_records(policy, org, records)
     frame = frame.filter(pl.col("date").is_between(start, end))
     if frame.height == 0:
         return pl.DataFrame(schema=CONTRIB_SCHEMA)
-    dim_effects = {
-        d.code: ("add" if d.kind == "earned" else "deduct")
-        for sc in policy.scorecards
-        for d in sc.dimensions
-    }
-    frame = _magnitude(frame, dim_effects)
     subst = {p.id: p.substitutes_for for p in org.people.values() if p.substitutes_for}
     frame = frame.with_columns(
         original=pl.col("subject"),

@@ -256,7 +256,7 @@ def fn_count(
 def fn_count_dim(env: SubjectEnv, code: str, scope: str = "period", of: str = "self") -> Decimal:
     total = 0
     for r in env._records(scope, of):
-        if (r["i_dimension"] or r["dimension"]) == code and not r["exempt"]:
+        if r["dimension"] == code and not r["exempt"]:
             total += int(r["count"] or 1)
     return Decimal(total)
 

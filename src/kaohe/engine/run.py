@@ -25,7 +25,7 @@ from kaohe.engine.attendance import (
     to_attendance_rows,
     to_records,
 )
-from kaohe.engine.contributions import CONTRIB_SCHEMA, resolve, validate_records
+from kaohe.engine.contributions import CONTRIB_SCHEMA, prepare_records, resolve
 from kaohe.engine.expr import ExprError, compile_expr
 from kaohe.engine.index import FactIndex
 from kaohe.engine.inputs import DEC, Facts, InputError, Org, Person
@@ -171,7 +171,7 @@ class Run:
                 frame = (
                     pl.concat([given, derived], how="diagonal_relaxed") if derived.height else given
                 )
-                cached = validate_records(self.policy, self.org, frame)
+                cached = prepare_records(self.policy, self.org, frame)
                 self.cache["__records__"] = cached
             self._records_all = cached
         return self._records_all
@@ -363,7 +363,6 @@ class Run:
                     "subject",
                     "item",
                     "dimension",
-                    "i_dimension",
                     pl.col("date").dt.truncate("1mo"),
                     "major",
                     "exempt",

@@ -58,21 +58,39 @@ FACT_FILES = ("attendance", "ratings", "records")
 # Items with fixed points only (no ranges, no free entry), weighted by how often a
 # centre records them. Person items land on staff; window-only items on windows.
 PERSON_ITEMS: dict[str, int] = {
-    "attendance.01": 20, "attendance.02": 10, "attendance.03": 3,
-    "discipline.01": 6, "discipline.02": 6, "discipline.03": 6, "discipline.04": 6,
-    "discipline.05": 6, "discipline.07": 2, "discipline.09": 5, "discipline.10": 5,
+    "attendance.01": 20,
+    "attendance.02": 10,
+    "attendance.03": 3,
+    "discipline.01": 6,
+    "discipline.02": 6,
+    "discipline.03": 6,
+    "discipline.04": 6,
+    "discipline.05": 6,
+    "discipline.07": 2,
+    "discipline.09": 5,
+    "discipline.10": 5,
     "discipline.11": 5,
-    "civility.01": 3, "civility.02": 3, "civility.03": 3,
+    "civility.01": 3,
+    "civility.02": 3,
+    "civility.03": 3,
     "bonus.02": 3,
 }
 WINDOW_ITEMS: dict[str, int] = {
-    "attendance.07": 1,
+    # attendance.07 (无人值守, a veto) is left out: at this density every window would be vetoed
     **{f"business.{n:02d}": 4 for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 14, 16)},
-    "business.10": 1, "business.12": 1,
-    "publicity.01": 20, "publicity.02": 10, "publicity.03": 1, "publicity.04": 2,
-    "publicity.05": 4, "publicity.06": 6,
+    "business.10": 1,
+    "business.12": 1,
+    "publicity.01": 20,
+    "publicity.02": 10,
+    "publicity.03": 1,
+    "publicity.04": 2,
+    "publicity.05": 4,
+    "publicity.06": 6,
     "bonus.01": 3,
-    "other.07": 3, "other.08": 3, "other.09": 3, "other.10": 3,
+    "other.07": 3,
+    "other.08": 3,
+    "other.09": 3,
+    "other.10": 3,
 }
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红梅飞鹏宇浩然欣怡子涵俊晨雨婷"
@@ -103,41 +121,57 @@ def _workdays() -> list[date]:
 
 
 def _weighted(items: Mapping[str, int]) -> pl.Series:
-    return pl.Series([code for code, weight in items.items() for _ in range(weight)], dtype=pl.String())
+    return pl.Series(
+        [code for code, weight in items.items() for _ in range(weight)], dtype=pl.String()
+    )
 
 
 def _org(people: int, rng: random.Random) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     n_windows = max(1, -(-people // PEOPLE_PER_WINDOW))
     n_units = -(-n_windows // WINDOWS_PER_UNIT)
-    units = pl.DataFrame({
-        "id": [f"U{u + 1:04d}" for u in range(n_units)],
-        "name": [f"进驻单位{u + 1:04d}" for u in range(n_units)],
-    })
+    units = pl.DataFrame(
+        {
+            "id": [f"U{u + 1:04d}" for u in range(n_units)],
+            "name": [f"进驻单位{u + 1:04d}" for u in range(n_units)],
+        }
+    )
     kinds = []
     names = []
     for w in range(n_windows):
         kind = "section" if w % 20 == 19 else "comprehensive" if w % 7 == 3 else "single"
         kinds.append(kind)
         names.append(f"{'科室' if kind == 'section' else '窗口'}{w + 1:05d}")
-    windows = pl.DataFrame({
-        "id": [f"W{w + 1:05d}" for w in range(n_windows)],
-        "name": names,
-        "unit": [f"U{w // WINDOWS_PER_UNIT + 1:04d}" for w in range(n_windows)],
-        "kind": kinds,
-    })
+    windows = pl.DataFrame(
+        {
+            "id": [f"W{w + 1:05d}" for w in range(n_windows)],
+            "name": names,
+            "unit": [f"U{w // WINDOWS_PER_UNIT + 1:04d}" for w in range(n_windows)],
+            "kind": kinds,
+        }
+    )
     window_of = [min(i // PEOPLE_PER_WINDOW, n_windows - 1) for i in range(people)]
     # the first person of each unit's first window is its chief representative
     chief = {u * WINDOWS_PER_UNIT * PEOPLE_PER_WINDOW for u in range(n_units)}
     rows_role = ["chief_rep" if i in chief else "staff" for i in range(people)]
-    people_frame = pl.DataFrame({
-        "id": [f"P{i + 1:06d}" for i in range(people)],
-        "name": [rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice((1, 2))))
-                 for _ in range(people)],
-        "role": rows_role,
-        "window": [f"W{w + 1:05d}" for w in window_of],
-        "unit": [f"U{w // WINDOWS_PER_UNIT + 1:04d}" for w in window_of],
-    }, schema={"id": pl.String(), "name": pl.String(), "role": pl.String(),
-               "window": pl.String(), "unit": pl.String()})
+    people_frame = pl.DataFrame(
+        {
+            "id": [f"P{i + 1:06d}" for i in range(people)],
+            "name": [
+                rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice((1, 2))))
+                for _ in range(people)
+            ],
+            "role": rows_role,
+            "window": [f"W{w + 1:05d}" for w in window_of],
+            "unit": [f"U{w // WINDOWS_PER_UNIT + 1:04d}" for w in window_of],
+        },
+        schema={
+            "id": pl.String(),
+            "name": pl.String(),
+            "role": pl.String(),
+            "window": pl.String(),
+            "unit": pl.String(),
+        },
+    )
     return units, windows, people_frame
 
 
@@ -148,10 +182,18 @@ def _hashes(n: int, seeds: list[int]) -> pl.DataFrame:
     return frame
 
 
-def _records(n: int, staff: pl.Series, windows: pl.Series, days: pl.Series, seeds: list[int]) -> pl.DataFrame:
+def _records(
+    n: int, staff: pl.Series, windows: pl.Series, days: pl.Series, seeds: list[int]
+) -> pl.DataFrame:
     if n <= 0:
-        return pl.DataFrame(schema={"date": pl.Date(), "subject": pl.String(), "item": pl.String(),
-                                    "count": pl.Int64()})
+        return pl.DataFrame(
+            schema={
+                "date": pl.Date(),
+                "subject": pl.String(),
+                "item": pl.String(),
+                "count": pl.Int64(),
+            }
+        )
     person_items, window_items = _weighted(PERSON_ITEMS), _weighted(WINDOW_ITEMS)
     on_window = (pl.col("h0") % 100) < WINDOW_SHARE
     if staff.len() == 0:  # a one-person province: its only person is the chief rep
@@ -164,15 +206,23 @@ def _records(n: int, staff: pl.Series, windows: pl.Series, days: pl.Series, seed
         item=pl.when(on_window)
         .then(pl.lit(window_items).gather((pl.col("h0") // 100) % window_items.len()))
         .otherwise(pl.lit(person_items).gather((pl.col("h0") // 100) % person_items.len())),
-        count=pl.when(pl.col("h3") % 20 == 0).then(pl.lit(2, pl.Int64)).otherwise(pl.lit(1, pl.Int64)),
+        count=pl.when(pl.col("h3") % 20 == 0)
+        .then(pl.lit(2, pl.Int64))
+        .otherwise(pl.lit(1, pl.Int64)),
     )
     return frame
 
 
-def _ratings(n: int, staff: pl.Series, staff_window: pl.Series, days: pl.Series,
-             seeds: list[int]) -> pl.DataFrame:
-    schema = {"date": pl.Date(), "window": pl.String(), "person": pl.String(), "stars": pl.Int64(),
-              "verified": pl.Boolean()}
+def _ratings(
+    n: int, staff: pl.Series, staff_window: pl.Series, days: pl.Series, seeds: list[int]
+) -> pl.DataFrame:
+    schema = {
+        "date": pl.Date(),
+        "window": pl.String(),
+        "person": pl.String(),
+        "stars": pl.Int64(),
+        "verified": pl.Boolean(),
+    }
     if n <= 0 or staff.len() == 0:
         return pl.DataFrame(schema=schema)
     stars = pl.Series([5] * 70 + [4] * 15 + [3] * 7 + [2] * 4 + [1] * 4, dtype=pl.Int64())
@@ -180,7 +230,8 @@ def _ratings(n: int, staff: pl.Series, staff_window: pl.Series, days: pl.Series,
     frame = _hashes(n, seeds).select(
         date=pl.lit(days).gather(pl.col("h0") % days.len()),
         window=pl.lit(staff_window).gather(pick),
-        person=pl.when(pl.col("h2") % 10 < 7).then(pl.lit(staff).gather(pick))
+        person=pl.when(pl.col("h2") % 10 < 7)
+        .then(pl.lit(staff).gather(pick))
         .otherwise(pl.lit(None, pl.String())),
         stars=pl.lit(stars).gather(pl.col("h3") % stars.len()),
         h4=pl.col("h4"),
@@ -202,19 +253,30 @@ def build_province(people: int, facts: int, seed: int = 1) -> Province:
     expected = 4 * days.len()
     n_staff = staff_frame.height
     missed = [0 if rng.random() < 0.8 else rng.randint(1, 8) for _ in range(n_staff)]
-    attendance = pl.DataFrame({
-        "person": staff,
-        "month": [PERIOD] * n_staff,
-        "expected_signins": [expected] * n_staff,
-        "missed_signins": missed,
-    }, schema={"person": pl.String(), "month": pl.String(), "expected_signins": pl.Int64(),
-               "missed_signins": pl.Int64()})
+    attendance = pl.DataFrame(
+        {
+            "person": staff,
+            "month": [PERIOD] * n_staff,
+            "expected_signins": [expected] * n_staff,
+            "missed_signins": missed,
+        },
+        schema={
+            "person": pl.String(),
+            "month": pl.String(),
+            "expected_signins": pl.Int64(),
+            "missed_signins": pl.Int64(),
+        },
+    )
     if attendance.height > facts:
         attendance = attendance.head(facts)
     n_ratings = min(facts // RATING_SHARE, facts - attendance.height)
     n_records = facts - attendance.height - n_ratings
-    ratings = _ratings(n_ratings, staff, staff_window, days, [rng.getrandbits(63) for _ in range(5)])
-    records = _records(n_records, staff, windows["id"], days, [rng.getrandbits(63) for _ in range(4)])
+    ratings = _ratings(
+        n_ratings, staff, staff_window, days, [rng.getrandbits(63) for _ in range(5)]
+    )
+    records = _records(
+        n_records, staff, windows["id"], days, [rng.getrandbits(63) for _ in range(4)]
+    )
     return Province(units, windows, people_frame, attendance, ratings, records)
 
 
@@ -261,8 +323,11 @@ def load_frames(data: Path) -> tuple[Org, Facts]:
         file = data / f"{name}.parquet"
         if file.exists():
             org_raw[name] = pl.read_parquet(file).to_dicts()
-    frames = {name: pl.read_parquet(file) for name in SCHEMAS
-              if (file := data / f"{name}.parquet").exists()}
+    frames = {
+        name: pl.read_parquet(file)
+        for name in SCHEMAS
+        if (file := data / f"{name}.parquet").exists()
+    }
     return build_org(org_raw), facts_from_frames(frames)
 
 
@@ -370,8 +435,10 @@ def baseline(data: Path, threads: int | None = None) -> tuple[float, int]:
         if threads:
             con.execute(f"SET threads = {int(threads)}")
         path = str(data / "records.parquet").replace("'", "''")
-        query = (f"SELECT subject, item, sum(coalesce(count, 1)) AS total "
-                 f"FROM read_parquet('{path}') GROUP BY ALL")
+        query = (
+            f"SELECT subject, item, sum(coalesce(count, 1)) AS total "
+            f"FROM read_parquet('{path}') GROUP BY ALL"
+        )
         start = time.perf_counter()
         relation = con.sql(query)
         fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
@@ -405,8 +472,13 @@ def run_engine(data: Path, loader: str) -> EngineRun:
             from kaohe.cases.loading import load_batch
 
             case = load_batch(POLICY, PERIOD, data, None)
-            org, facts, context, policy_ref, period = (case.org, case.facts, case.context,
-                                                       case.policy, case.period)
+            org, facts, context, policy_ref, period = (
+                case.org,
+                case.facts,
+                case.context,
+                case.policy,
+                case.period,
+            )
         else:
             org, facts = load_frames(data)
             context, policy_ref, period = None, POLICY, PERIOD
@@ -424,8 +496,21 @@ def _generate_elsewhere(people: int, facts: int, out: Path, seed: int) -> None:
     src = str(Path(kaohe.__file__).resolve().parents[1])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
-    cmd = [sys.executable, "-m", "kaohe", "bench", "generate", "--people", str(people),
-           "--facts", str(facts), "--out", str(out), "--seed", str(seed)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "kaohe",
+        "bench",
+        "generate",
+        "--people",
+        str(people),
+        "--facts",
+        str(facts),
+        "--out",
+        str(out),
+        "--seed",
+        str(seed),
+    ]
     subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
 
 
@@ -438,8 +523,11 @@ def bench_engine(data: Path, repeat: int = 1, say: Callable[[str], None] = print
     n_people = counts.get("people", 0)
     n_facts = sum(counts.get(t, 0) for t in FACT_FILES)
     threads = pl.thread_pool_size()
-    say(f"data: {data} ({n_people} people, {counts.get('windows', 0)} windows; "
-        + ", ".join(f"{t} {counts.get(t, 0)}" for t in FACT_FILES) + ")")
+    say(
+        f"data: {data} ({n_people} people, {counts.get('windows', 0)} windows; "
+        + ", ".join(f"{t} {counts.get(t, 0)}" for t in FACT_FILES)
+        + ")"
+    )
     say(f"threads: polars {threads}, duckdb {threads}, cpus {os.cpu_count()}")
     loader = _loader_choice()
     say(f"loader: {'kaohe.cases.loading.load_batch' if loader == 'batch' else 'bench.load_frames'}")
@@ -451,8 +539,10 @@ def bench_engine(data: Path, repeat: int = 1, say: Callable[[str], None] = print
         for n in range(repeat):
             run = run_engine(data, loader)
             runs.append(run)
-            say(f"engine run {n + 1}: load {run.load_s:.3f} s + score and grade {run.score_s:.3f} s "
-                f"= {run.total_s:.3f} s ({run.subjects} subjects, {run.graded} graded)")
+            say(
+                f"engine run {n + 1}: load {run.load_s:.3f} s + score and grade {run.score_s:.3f} s "
+                f"= {run.total_s:.3f} s ({run.subjects} subjects, {run.graded} graded)"
+            )
             gc.collect()
     best = min(runs, key=lambda r: r.total_s)
 
@@ -465,9 +555,11 @@ def bench_engine(data: Path, repeat: int = 1, say: Callable[[str], None] = print
             say(f"baseline run {n + 1}: duckdb GROUP BY {elapsed:.3f} s ({groups} groups)")
     result = BenchResult(best, min(times), groups, rss.mb, base_rss.mb, n_people, n_facts)
     out = result.as_dict()
-    say(f"best: engine {out['engine_s']} s, baseline {out['baseline_s']} s, ratio {out['ratio']} "
+    say(
+        f"best: engine {out['engine_s']} s, baseline {out['baseline_s']} s, ratio {out['ratio']} "
         f"(target ≤ 2); peak RSS during the engine {out['peak_rss_mb']} MB (target ≤ 4096), "
-        f"process lifetime {lifetime_peak_mb():.1f} MB")
+        f"process lifetime {lifetime_peak_mb():.1f} MB"
+    )
     return result
 
 
@@ -479,8 +571,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
         print(f"kaohe bench generate: {exc}", file=sys.stderr)
         return 2
     elapsed = time.perf_counter() - start
-    print(f"wrote {args.out}: " + ", ".join(f"{k} {v}" for k, v in counts.items())
-          + f" in {elapsed:.2f} s")
+    print(
+        f"wrote {args.out}: "
+        + ", ".join(f"{k} {v}" for k, v in counts.items())
+        + f" in {elapsed:.2f} s"
+    )
     return 0
 
 
@@ -510,11 +605,15 @@ def cmd_engine(args: argparse.Namespace) -> int:
                 try:
                     _generate_elsewhere(args.people, args.facts, data, 1)
                 except subprocess.CalledProcessError as exc:
-                    print(f"kaohe bench engine: generating the data failed ({exc.returncode})",
-                          file=sys.stderr)
+                    print(
+                        f"kaohe bench engine: generating the data failed ({exc.returncode})",
+                        file=sys.stderr,
+                    )
                     return 2
-                print(f"generated {args.people} people, {args.facts} facts in "
-                      f"{time.perf_counter() - start:.2f} s")
+                print(
+                    f"generated {args.people} people, {args.facts} facts in "
+                    f"{time.perf_counter() - start:.2f} s"
+                )
                 result = bench_engine(data, args.repeat)
     except errors as exc:
         print(f"kaohe bench engine: {exc}", file=sys.stderr)

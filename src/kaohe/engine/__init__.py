@@ -32,10 +32,20 @@ def score(
     context: dict[str, Any] | None = None,
     calendar: WorkCalendar | None = None,
     trace: bool = True,
+    vector: bool | None = None,
 ) -> RunResult:
-    """Score, rank and grade every subject the policy assesses in the period."""
-    run = Run(policy, Period.parse(period), org, facts, context, calendar)
-    return run.result(trace=trace)
+    """Score, rank and grade every subject the policy assesses in the period.
+
+    With ``trace=False`` (batch runs) the vectorised evaluation is used unless
+    ``vector=False``; results are the same either way, only the per-record
+    trace lines are missing.
+    """
+    from kaohe.engine.vector import VectorRun
+
+    use_vector = (not trace) if vector is None else vector
+    kind = VectorRun if use_vector else Run
+    run = kind(policy, Period.parse(period), org, facts, context, calendar)
+    return run.result(trace=trace and not use_vector)
 
 
 __all__ = [

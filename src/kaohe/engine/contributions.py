@@ -160,9 +160,12 @@ def validate_records(policy: Policy, org: Org, records: pl.DataFrame) -> pl.Data
     """
     frame = records.join(item_table(policy), on="item", how="left")
     checks = _checks(policy, org)
-    any_bad = frame.lazy().select(
-        pl.any_horizontal([c.fill_null(False) for c, _, _ in checks]).any()
-    ).collect().item()
+    any_bad = (
+        frame.lazy()
+        .select(pl.any_horizontal([c.fill_null(False) for c, _, _ in checks]).any())
+        .collect()
+        .item()
+    )
     if not any_bad:
         return frame
     flags = frame.select([c.fill_null(False).alias(f"c{i}") for i, (c, _, _) in enumerate(checks)])
@@ -211,8 +214,22 @@ def _magnitude(frame: pl.DataFrame, dim_effects: dict[str, str]) -> pl.DataFrame
     )
 
 
-PREPARED = ["_row", "date", "subject", "item", "dimension", "part", "effect", "magnitude", "count",
-            "major", "exempt", "already_deducted", "note", "tag"]
+PREPARED = [
+    "_row",
+    "date",
+    "subject",
+    "item",
+    "dimension",
+    "part",
+    "effect",
+    "magnitude",
+    "count",
+    "major",
+    "exempt",
+    "already_deducted",
+    "note",
+    "tag",
+]
 
 
 def prepare_records(policy: Policy, org: Org, records: pl.DataFrame) -> pl.DataFrame:
@@ -308,9 +325,12 @@ def resolve(
     if not parts:
         return pl.DataFrame(schema=CONTRIB_SCHEMA)
     # a window recorded for an item charged to [subject, window] is one target, charged once
-    out = pl.concat(parts, how="diagonal_relaxed").unique(
-        ["_rid", "target"], keep="first", maintain_order=True
-    )
+    out = pl.concat(parts, how="diagonal_relaxed")
+    multi = [code for code, cs in charges.items() if len(cs) > 1]
+    if multi:
+        several = pl.col("item").is_in(multi).fill_null(False)
+        once = out.filter(several).unique(["_rid", "target"], keep="first", maintain_order=True)
+        out = pl.concat([out.filter(~several), once])
     out = out.with_columns(
         source=pl.lit(source),
         row=pl.col("_row"),

@@ -323,6 +323,8 @@ def finish_subject(run: Run, subject: str, with_trace: bool = True) -> SubjectRe
 def _major_actions(run: Run, subject: str) -> list[tuple[str, str]]:
     """Actions an aggravated record carries by itself (罗山: 情况严重者退回单位)."""
     out: list[tuple[str, str]] = []
+    if not any(i.major is not None and i.major.actions for i in run.policy.items):
+        return out
     start, end = run.period.start, run.period.end
     for r in run.subject_records(subject):
         if not r["major"] or r["exempt"] or not start <= r["date"] <= end or not r["item"]:

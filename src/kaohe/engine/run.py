@@ -206,38 +206,70 @@ class Run:
                             }
                         )
                     break
-        if rules.ratings:
-            for rating in self.facts.rows("ratings"):
-                env_vars = {
-                    "stars": D(rating["stars"]),
-                    "verified": bool(rating.get("verified")),
-                    "default": bool(rating.get("default")),
-                    "already_deducted": bool(rating.get("already_deducted")),
-                }
-                for rule in rules.ratings:
-                    if not expr(rule.when)(_Vars(env_vars)):
-                        continue
-                    target = rating.get(rule.on)
-                    if not target:
-                        continue
-                    rows.append(
-                        {
-                            "_row": rating["_row"],
-                            "date": rating["date"],
-                            "subject": target,
-                            "item": rule.item,
-                            "count": 1,
-                            "note": f"好差评 {rating['stars']}星",
-                            "major": False,
-                            "exempt": False,
-                            "already_deducted": bool(rating.get("already_deducted")),
-                        }
-                    )
         rows.extend(self._punch_records())
-        if not rows:
-            return self.facts["records"].clear()
         schema = self.facts["records"].schema
-        return pl.DataFrame(rows, schema={k: v for k, v in schema.items() if k in rows[0]})
+        frames = [f for f in self._rating_records() if f.height] if rules.ratings else []
+        if rows:
+            frames.append(
+                pl.DataFrame(rows, schema={k: v for k, v in schema.items() if k in rows[0]})
+            )
+        if not frames:
+            return self.facts["records"].clear()
+        return pl.concat(
+            [f.select([pl.col(c).cast(schema[c]) for c in f.columns]) for f in frames],
+            how="diagonal_relaxed",
+        )
+
+    def _rating_records(self) -> list[pl.DataFrame]:
+        """好差评 rows the policy turns into records (a verified 差评 → business.14 …).
+
+        A rule's condition only reads a rating's stars and flags, so it is decided
+        once per distinct combination and applied to all ratings at once.
+        """
+        ratings = self.facts["ratings"]
+        if ratings.height == 0:
+            return []
+        keys = ["stars", "verified", "default", "already_deducted"]
+        combos = ratings.select(keys).unique()
+        out: list[pl.DataFrame] = []
+        for rule in self.policy.derive.ratings:
+            chosen = []
+            for stars, verified, default, deducted in combos.iter_rows():
+                env_vars = {
+                    "stars": D(stars),
+                    "verified": bool(verified),
+                    "default": bool(default),
+                    "already_deducted": bool(deducted),
+                }
+                if expr(rule.when)(_Vars(env_vars)):
+                    chosen.append((stars, bool(verified), bool(default), bool(deducted)))
+            if not chosen:
+                continue
+            pick = pl.DataFrame(
+                chosen,
+                schema={
+                    "stars": pl.Int64(),
+                    "verified": pl.Boolean(),
+                    "default": pl.Boolean(),
+                    "already_deducted": pl.Boolean(),
+                },
+                orient="row",
+            )
+            hit = ratings.join(pick, on=keys, how="semi").filter(pl.col(rule.on).is_not_null())
+            out.append(
+                hit.select(
+                    "_row",
+                    "date",
+                    pl.col(rule.on).alias("subject"),
+                    pl.lit(rule.item).alias("item"),
+                    pl.lit(1, dtype=pl.Int64()).alias("count"),
+                    pl.format("好差评 {}星", pl.col("stars")).alias("note"),
+                    pl.lit(False).alias("major"),
+                    pl.lit(False).alias("exempt"),
+                    pl.col("already_deducted"),
+                )
+            )
+        return out
 
     def punch_attendance(self) -> AttendanceResult | None:
         """Raw clock punches classified under the policy's sign-in schedule (cached)."""
@@ -313,16 +345,19 @@ class Run:
             )
         return out
 
-    def contribution_frame(self) -> pl.DataFrame:
+    def contribution_frame(self, sums: bool = True) -> pl.DataFrame:
         if self._contrib_frame is None:
-            frame = resolve(
+            self._contrib_frame = resolve(
                 self.policy, self.org, self.records_all(), self.period.start, self.period.end
             )
-            self._contrib_frame = frame
+        if sums and self._sums is None:
+            frame = self._contrib_frame
             self._sums = {}
             if frame.height:
-                agg = frame.group_by(["target", "dimension", "part", "effect"]).agg(
-                    pl.col("magnitude").sum().alias("total")
+                agg = (
+                    frame.group_by(["target", "dimension", "part", "effect"])
+                    .agg(pl.col("magnitude").sum().alias("total"))
+                    .sort(["target", "dimension", "part", "effect"], nulls_last=True)
                 )
                 for target, dimension, part, effect, total in agg.iter_rows():
                     slot = self._sums.setdefault((target, dimension), {})

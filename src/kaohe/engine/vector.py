@@ -1,0 +1,1114 @@
+"""Vectorised evaluation: a scorecard's dimensions and conditions for all its subjects at once.
+
+The scalar run (:mod:`kaohe.engine.run`) evaluates expressions subject by
+subject, which is exact, traceable and fast enough for a county. A province's
+month (tens of thousands of people) needs the same policy evaluated as column
+operations. :class:`VectorRun` keeps every mechanism of the scalar run —
+grading, actions, money, sub-periods — and replaces only how values are
+obtained: a dimension, a score or a condition is computed once per scorecard as
+a Polars column and then looked up per subject. Expressions that use a
+function not vectorised yet fall back, for that expression only, to the scalar
+evaluation, so results never depend on which path computed them; the test
+suite runs every case through both and compares.
+
+Vectorised runs do not build per-record trace lines: they serve batch scoring
+(``score(..., trace=False)``); a subject's trace comes from the scalar run.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from kaohe.engine.expr import ExprError
+from kaohe.engine.inputs import Facts, Org
+from kaohe.engine.numbers import ZERO, D
+from kaohe.engine.periods import Period, PeriodKind
+from kaohe.engine.policy.models import Dimension, Policy, Scorecard
+from kaohe.engine.run import PolicyRunError, Run
+from kaohe.engine.workdays import WorkCalendar
+
+VDEC = pl.Decimal(38, 10)
+
+
+class Unsupported(Exception):
+    """An expression the vector path does not handle; the scalar path takes it."""
+
+
+@dataclass
+class Grouped:
+    """Values grouped per member (a window's staff, a chief rep's windows)."""
+
+    frame: pl.DataFrame  # columns: idx (member position), value
+
+    def agg(self, how: str, n: int) -> pl.Series:
+        if how == "sum":
+            expr = pl.col("value").sum()
+        elif how == "mean":
+            expr = pl.col("value").mean()
+        elif how == "len":
+            expr = pl.col("value").count()
+        elif how == "min":
+            expr = pl.col("value").min()
+        elif how == "max":
+            expr = pl.col("value").max()
+        else:
+            raise Unsupported(how)
+        agg = self.frame.group_by("idx").agg(expr.alias("v"))
+        base = pl.DataFrame({"idx": pl.int_range(0, n, eager=True).cast(pl.UInt32())})
+        out = base.join(agg.with_columns(pl.col("idx").cast(pl.UInt32())), on="idx", how="left")
+        series = out.sort("idx")["v"]
+        if how in ("sum", "len"):
+            series = series.fill_null(0)
+        return series
+
+    def contains(self, value: Any, n: int) -> pl.Series:
+        hit = self.frame.filter(pl.col("value") == value)["idx"].unique().cast(pl.UInt32())
+        return pl.int_range(0, n, eager=True).cast(pl.UInt32()).is_in(hit.implode())
+
+
+def _dec(series: pl.Series) -> pl.Series:
+    if series.dtype == pl.Null:
+        return series.cast(VDEC)
+    if series.dtype == pl.Boolean:
+        return series.cast(pl.Int64()).cast(VDEC)
+    return series.cast(VDEC)
+
+
+def _lift(value: Any, n: int) -> pl.Series:
+    if isinstance(value, pl.Series):
+        return value
+    if isinstance(value, bool):
+        return pl.Series([value] * n, dtype=pl.Boolean())
+    if isinstance(value, (int, Decimal)):
+        return pl.Series([D(value)] * n, dtype=VDEC)
+    if isinstance(value, str):
+        return pl.Series([value] * n, dtype=pl.String())
+    if value is None:
+        return pl.Series([None] * n, dtype=VDEC)
+    raise Unsupported(f"value {value!r}")
+
+
+def _num(value: Any, n: int) -> pl.Series:
+    return _dec(_lift(value, n))
+
+
+def _select(expr: pl.Expr) -> pl.Series:
+    return pl.select(expr).to_series()
+
+
+class _Compiler:
+    """Compiles policy text into a function of (VectorRun, Scorecard, extra) → Series."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def compile(self, node: ast.AST) -> Callable[[Ctx], Any]:
+        method = getattr(self, f"_{type(node).__name__}", None)
+        if method is None:
+            raise Unsupported(type(node).__name__)
+        fn: Callable[[Ctx], Any] = method(node)
+        return fn
+
+    def _Expression(self, node: ast.Expression) -> Callable[[Ctx], Any]:
+        return self.compile(node.body)
+
+    def _Constant(self, node: ast.Constant) -> Callable[[Ctx], Any]:
+        value = node.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number = D((ast.get_source_segment(self.text, node) or repr(value)).replace("_", ""))
+            return lambda ctx: number
+        return lambda ctx: value
+
+    def _Name(self, node: ast.Name) -> Callable[[Ctx], Any]:
+        name = node.id
+        if name in ("true", "True"):
+            return lambda ctx: True
+        if name in ("false", "False"):
+            return lambda ctx: False
+        if name in ("none", "None", "null"):
+            return lambda ctx: None
+        return lambda ctx: ctx.variable(name)
+
+    def _List(self, node: ast.List) -> Callable[[Ctx], Any]:
+        parts = [self.compile(e) for e in node.elts]
+
+        def run(ctx: Ctx) -> Any:
+            values = [p(ctx) for p in parts]
+            if any(isinstance(v, (pl.Series, Grouped)) for v in values):
+                raise Unsupported("list of columns")
+            return values
+
+        return run
+
+    _Tuple = _List
+
+    def _UnaryOp(self, node: ast.UnaryOp) -> Callable[[Ctx], Any]:
+        inner = self.compile(node.operand)
+        if isinstance(node.op, ast.USub):
+            return lambda ctx: -_num(inner(ctx), ctx.n)
+        if isinstance(node.op, ast.UAdd):
+            return lambda ctx: _num(inner(ctx), ctx.n)
+        if isinstance(node.op, ast.Not):
+            return lambda ctx: ~_lift(inner(ctx), ctx.n).cast(pl.Boolean()).fill_null(False)
+        raise Unsupported("unary")
+
+    def _BinOp(self, node: ast.BinOp) -> Callable[[Ctx], Any]:
+        left, right = self.compile(node.left), self.compile(node.right)
+        op = node.op
+
+        def run(ctx: Ctx) -> Any:
+            a, b = left(ctx), right(ctx)
+            if not isinstance(a, pl.Series) and not isinstance(b, pl.Series):
+                if isinstance(a, (Decimal, int)) and isinstance(b, (Decimal, int)):
+                    return _scalar_binop(op, D(a), D(b))
+            x, y = _num(a, ctx.n), _num(b, ctx.n)
+            if isinstance(op, ast.Add):
+                out = x + y
+            elif isinstance(op, ast.Sub):
+                out = x - y
+            elif isinstance(op, ast.Mult):
+                out = x * y
+            elif isinstance(op, ast.Div):
+                out = _select(pl.when(pl.lit(y) == 0).then(None).otherwise(pl.lit(x) / pl.lit(y)))
+                if (y == 0).any():
+                    raise ExprError(f"{self.text}: division by zero")
+            else:
+                raise Unsupported("operator")
+            return out.cast(VDEC)
+
+        return run
+
+    def _BoolOp(self, node: ast.BoolOp) -> Callable[[Ctx], Any]:
+        parts = [self.compile(v) for v in node.values]
+        is_and = isinstance(node.op, ast.And)
+
+        def run(ctx: Ctx) -> Any:
+            values = [_lift(p(ctx), ctx.n).cast(pl.Boolean()).fill_null(False) for p in parts]
+            out = values[0]
+            for v in values[1:]:
+                out = (out & v) if is_and else (out | v)
+            return out
+
+        return run
+
+    def _Compare(self, node: ast.Compare) -> Callable[[Ctx], Any]:
+        first = self.compile(node.left)
+        pairs = [
+            (type(op), self.compile(c)) for op, c in zip(node.ops, node.comparators, strict=True)
+        ]
+
+        def run(ctx: Ctx) -> Any:
+            left = first(ctx)
+            result: pl.Series | None = None
+            for op, comp in pairs:
+                right = comp(ctx)
+                part = _compare(op, left, right, ctx.n)
+                result = part if result is None else (result & part)
+                left = right
+            assert result is not None
+            return result
+
+        return run
+
+    def _IfExp(self, node: ast.IfExp) -> Callable[[Ctx], Any]:
+        test, body, orelse = (
+            self.compile(node.test),
+            self.compile(node.body),
+            self.compile(node.orelse),
+        )
+
+        def run(ctx: Ctx) -> Any:
+            cond = _lift(test(ctx), ctx.n).cast(pl.Boolean()).fill_null(False)
+            a, b = body(ctx), orelse(ctx)
+            if isinstance(a, str) or isinstance(b, str):
+                x, y = _lift(a, ctx.n), _lift(b, ctx.n)
+            else:
+                x, y = _num(a, ctx.n), _num(b, ctx.n)
+            return _select(pl.when(pl.lit(cond)).then(pl.lit(x)).otherwise(pl.lit(y)))
+
+        return run
+
+    def _Call(self, node: ast.Call) -> Callable[[Ctx], Any]:
+        if not isinstance(node.func, ast.Name):
+            raise Unsupported("call")
+        name = node.func.id
+        args = [self.compile(a) for a in node.args]
+        kwargs = {kw.arg: self.compile(kw.value) for kw in node.keywords if kw.arg}
+        return lambda ctx: ctx.call(
+            name, [a(ctx) for a in args], {k: v(ctx) for k, v in kwargs.items()}
+        )
+
+
+def _scalar_binop(op: ast.operator, a: Decimal, b: Decimal) -> Decimal:
+    if isinstance(op, ast.Add):
+        return a + b
+    if isinstance(op, ast.Sub):
+        return a - b
+    if isinstance(op, ast.Mult):
+        return a * b
+    if isinstance(op, ast.Div):
+        if b == 0:
+            raise ExprError("division by zero")
+        return a / b
+    raise Unsupported("operator")
+
+
+def _compare(op: type, left: Any, right: Any, n: int) -> pl.Series:
+    if op in (ast.In, ast.NotIn):
+        if isinstance(right, Grouped):
+            if isinstance(left, pl.Series):
+                raise Unsupported("column in group")
+            hit = right.contains(left, n)
+        elif isinstance(right, list):
+            hit = _lift(left, n).is_in(right).fill_null(False)
+        else:
+            raise Unsupported("in")
+        return hit if op is ast.In else ~hit
+    if isinstance(left, str) or isinstance(right, str):
+        x, y = _lift(left, n), _lift(right, n)
+    else:
+        x, y = _num(left, n), _num(right, n)
+    if op is ast.Eq:
+        out = x == y
+    elif op is ast.NotEq:
+        out = x != y
+    elif op is ast.Lt:
+        out = x < y
+    elif op is ast.LtE:
+        out = x <= y
+    elif op is ast.Gt:
+        out = x > y
+    elif op is ast.GtE:
+        out = x >= y
+    else:
+        raise Unsupported("comparison")
+    return out.fill_null(False)
+
+
+_COMPILED: dict[str, Callable[[Ctx], Any]] = {}
+
+
+def compile_vector(text: object) -> Callable[[Ctx], Any]:
+    key = str(text)
+    fn = _COMPILED.get(key)
+    if fn is None:
+        if isinstance(text, (int, Decimal)) and not isinstance(text, bool):
+            value = D(text)
+
+            def fn(ctx: Ctx) -> Any:
+                return value
+        else:
+            tree = ast.parse(key.strip(), mode="eval")
+            fn = _Compiler(key.strip()).compile(tree)
+        _COMPILED[key] = fn
+    return fn
+
+
+class Ctx:
+    """One evaluation: a scorecard's members and the constants of the moment (N, first_score)."""
+
+    def __init__(self, run: VectorRun, sc: Scorecard, extra: dict[str, Any]) -> None:
+        self.run = run
+        self.sc = sc
+        self.members = run.members[sc.id]
+        self.n = len(self.members)
+        self.extra = extra
+
+    def variable(self, name: str) -> Any:
+        if name in self.extra:
+            value = self.extra[name]
+            if isinstance(value, (int, Decimal, str, bool)) or value is None:
+                return value
+            raise Unsupported(name)
+        getter = _VARIABLES.get(name)
+        if getter is None:
+            raise Unsupported(name)
+        return getter(self)
+
+    def call(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        fn = _FUNCTIONS.get(name)
+        if fn is None:
+            raise Unsupported(name)
+        return fn(self, *args, **kwargs)
+
+    def attr(self, column: str) -> pl.Series:
+        return self.run.member_frame(self.sc)[column]
+
+
+# ------------------------------------------------------------------ variables
+
+
+def _v_kind(ctx: Ctx) -> pl.Series:
+    return ctx.attr("kind")
+
+
+def _v_role(ctx: Ctx) -> pl.Series:
+    return ctx.attr("role")
+
+
+def _v_type(ctx: Ctx) -> pl.Series:
+    return ctx.attr("type")
+
+
+def _v_score(ctx: Ctx) -> pl.Series:
+    return ctx.run.score_series(ctx.sc)
+
+
+_VARIABLES: dict[str, Callable[[Ctx], Any]] = {
+    "kind": _v_kind,
+    "role": _v_role,
+    "type": _v_type,
+    "employment": lambda ctx: ctx.attr("employment"),
+    "score": _v_score,
+}
+
+# ------------------------------------------------------------------ functions
+
+
+def _f_round(ctx: Ctx, x: Any, places: Any = 0, mode: str = "half_up") -> Any:
+    if not isinstance(x, pl.Series):
+        from kaohe.engine.numbers import round_to
+
+        return round_to(D(x), int(places), mode)  # type: ignore[arg-type]
+    modes = {"half_up": "half_away_from_zero", "half_even": "half_to_even"}
+    if mode not in modes:
+        raise Unsupported(f"round mode {mode}")
+    return _dec(x).round(int(places), mode=modes[mode]).cast(VDEC)  # type: ignore[arg-type]
+
+
+def _f_floor(ctx: Ctx, x: Any) -> Any:
+    if isinstance(x, pl.Series):
+        return _dec(x).floor().cast(VDEC)
+    from kaohe.engine.numbers import to_int
+
+    return Decimal(to_int(D(x), "floor"))
+
+
+def _f_div(ctx: Ctx, a: Any, b: Any, default: Any = ZERO) -> Any:
+    x, y, d = _num(a, ctx.n), _num(b, ctx.n), _num(default, ctx.n)
+    safe = _select(
+        pl.when(pl.lit(y) == 0).then(pl.lit(Decimal(1), dtype=VDEC)).otherwise(pl.lit(y))
+    )
+    return _select(
+        pl.when(pl.lit(y) == 0).then(pl.lit(d)).otherwise(pl.lit(x) / pl.lit(safe))
+    ).cast(VDEC)
+
+
+def _f_coalesce(ctx: Ctx, *values: Any) -> Any:
+    return _select(pl.coalesce([pl.lit(_num(v, ctx.n)) for v in values])).cast(VDEC)
+
+
+def _f_minmax(which: str) -> Callable[..., Any]:
+    def fn(ctx: Ctx, *values: Any) -> Any:
+        if len(values) == 1 and isinstance(values[0], Grouped):
+            return values[0].agg(which, ctx.n).cast(VDEC)
+        cols = [pl.lit(_num(v, ctx.n)) for v in values]
+        expr = pl.min_horizontal(cols) if which == "min" else pl.max_horizontal(cols)
+        return _select(expr).cast(VDEC)
+
+    return fn
+
+
+def _f_agg(how: str) -> Callable[..., Any]:
+    def fn(ctx: Ctx, values: Any) -> Any:
+        if isinstance(values, Grouped):
+            out = values.agg(how, ctx.n)
+            return out.cast(VDEC)
+        raise Unsupported(how)
+
+    return fn
+
+
+def _f_dim(ctx: Ctx, code: str) -> pl.Series:
+    return ctx.run.dim_series(ctx.sc, code)
+
+
+def _f_window_dim(ctx: Ctx, code: str) -> pl.Series:
+    return ctx.run.window_values(ctx.sc, lambda wsc: ctx.run.dim_series(wsc, code))
+
+
+def _f_staff_deducted(ctx: Ctx, code: str) -> Grouped:
+    return ctx.run.staff_grouped(ctx.sc, lambda psc: ctx.run.deducted_series(psc, code), code)
+
+
+def _f_staff_count(ctx: Ctx) -> pl.Series:
+    staff = ctx.run.staff_frame(ctx.sc)
+    return Grouped(staff.select("idx", pl.lit(1).alias("value"))).agg("len", ctx.n).cast(VDEC)
+
+
+def _f_staff_sum(ctx: Ctx, name: str) -> pl.Series:
+    grouped = ctx.run.staff_grouped(ctx.sc, lambda psc: ctx.run.measure_series(psc, name), None)
+    return grouped.agg("sum", ctx.n).cast(VDEC)
+
+
+def _f_staff_attendance(ctx: Ctx, field: str) -> pl.Series:
+    grouped = ctx.run.staff_grouped(ctx.sc, lambda psc: ctx.run.attendance_series(psc, field), None)
+    return grouped.agg("sum", ctx.n).cast(VDEC)
+
+
+def _f_measure(ctx: Ctx, name: str) -> pl.Series:
+    return ctx.run.measure_series(ctx.sc, name)
+
+
+def _f_attendance(ctx: Ctx, field: str) -> pl.Series:
+    return ctx.run.attendance_series(ctx.sc, field)
+
+
+def _f_has_attendance(ctx: Ctx) -> pl.Series:
+    return ctx.run.has_attendance_series(ctx.sc)
+
+
+def _f_count(
+    ctx: Ctx,
+    *codes: str,
+    scope: str = "period",
+    major: Any = None,
+    exempt: Any = None,
+    include_deducted: bool = True,
+    of: str = "self",
+) -> pl.Series:
+    frame = ctx.run.counter_frame(scope).filter(pl.col("item").is_in(list(codes)))
+    if major is not None:
+        frame = frame.filter(pl.col("major") == bool(major))
+    if exempt is not None:
+        frame = frame.filter(pl.col("exempt") == bool(exempt))
+    if not include_deducted:
+        frame = frame.filter(~pl.col("already_deducted"))
+    return ctx.run.per_member_sum(ctx.sc, frame, of).cast(VDEC)
+
+
+def _f_count_dim(ctx: Ctx, code: str, scope: str = "period", of: str = "self") -> pl.Series:
+    frame = ctx.run.counter_frame(scope).filter((pl.col("dimension") == code) & ~pl.col("exempt"))
+    return ctx.run.per_member_sum(ctx.sc, frame, of).cast(VDEC)
+
+
+def _f_has_flag(
+    ctx: Ctx, name: str, scope: str = "period", of: str = "self", exempt: bool = False
+) -> pl.Series:
+    policy = ctx.run.policy
+    plain = [i.code for i in policy.items if name in i.flags]
+    major = [i.code for i in policy.items if i.major is not None and name in i.major.flags]
+    frame = ctx.run.counter_frame(scope).filter(
+        pl.col("item").is_in(plain) | (pl.col("item").is_in(major) & pl.col("major"))
+    )
+    if not exempt:
+        frame = frame.filter(~pl.col("exempt"))
+    return ctx.run.per_member_sum(ctx.sc, frame, of) > 0
+
+
+def _f_window_scores(ctx: Ctx) -> Grouped:
+    return ctx.run.rep_windows_grouped(ctx.sc)
+
+
+_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "round": _f_round,
+    "floor": _f_floor,
+    "div": _f_div,
+    "coalesce": _f_coalesce,
+    "min": _f_minmax("min"),
+    "max": _f_minmax("max"),
+    "sum": _f_agg("sum"),
+    "mean": _f_agg("mean"),
+    "len": _f_agg("len"),
+    "dim": _f_dim,
+    "window_dim": _f_window_dim,
+    "staff_deducted": _f_staff_deducted,
+    "staff_count": _f_staff_count,
+    "staff_sum": _f_staff_sum,
+    "staff_attendance": _f_staff_attendance,
+    "measure": _f_measure,
+    "attendance": _f_attendance,
+    "has_attendance": _f_has_attendance,
+    "count": _f_count,
+    "count_dim": _f_count_dim,
+    "has_flag": _f_has_flag,
+    "window_scores": _f_window_scores,
+}
+
+
+def _policy_texts(policy: Policy) -> list[str]:
+    """Every expression text of a policy (for finding what it counts)."""
+    out: list[str] = [str(v) for v in policy.measures.values()]
+    for sc in policy.scorecards:
+        out += [str(x) for x in (sc.subjects.where, sc.score) if x is not None]
+        for d in sc.dimensions:
+            out += [str(x) for x in (d.base, d.extra) if x is not None]
+            out += [str(t.expr) for t in d.terms]
+            if d.rank is not None:
+                out.append(str(d.rank.metric))
+        for pool in sc.pools:
+            out += [str(x) for x in (pool.where, pool.counted) if x is not None]
+            for step in pool.steps:
+                for part in step.__dict__.values():
+                    if part is None:
+                        continue
+                    for name in ("when", "count", "min_score"):
+                        value = getattr(part, name, None)
+                        if value is not None:
+                            out.append(str(value))
+                    for veto in getattr(part, "vetoes", []):
+                        out.append(str(veto.when))
+        out += [str(r.when) for r in sc.actions]
+        if sc.bonus is not None:
+            out += [str(sc.bonus.gross), *(str(x.amount) for x in sc.bonus.deductions)]
+            if sc.bonus.when is not None:
+                out.append(str(sc.bonus.when))
+    return out
+
+
+def _to_python(series: pl.Series) -> list[Any]:
+    values = series.to_list()
+    if series.dtype == VDEC or isinstance(series.dtype, pl.Decimal):
+        return [None if v is None else +v for v in values]
+    return list(values)
+
+
+class VectorRun(Run):
+    def __init__(
+        self,
+        policy: Policy,
+        period: Period,
+        org: Org,
+        facts: Facts,
+        context: dict[str, Any] | None = None,
+        calendar: WorkCalendar | None = None,
+        _cache: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(policy, period, org, facts, context, calendar, _cache)
+        self.want_trace = False
+        self._vec: dict[tuple[str, ...], Any] = {}
+        self._lookup: dict[tuple[str, ...], dict[str, Any]] = {}
+        self._scalar_only: set[str] = set()
+
+    # ------------------------------------------------------------ plumbing
+
+    def sub_run(self, period: Period) -> Run:
+        run = self.cache.get(str(period))
+        if run is None:
+            run = VectorRun(
+                self.policy, period, self.org, self.facts, self.context, self.calendar, self.cache
+            )
+        assert isinstance(run, Run)
+        return run
+
+    def _values(
+        self, key: tuple[str, ...], sc: Scorecard, compute: Callable[[], pl.Series]
+    ) -> dict[str, Any]:
+        table = self._lookup.get(key)
+        if table is None:
+            if key in self._busy_v:
+                raise PolicyRunError(f"policy {self.policy.id}: circular reference at {key}")
+            self._busy_v.add(key)
+            try:
+                series = compute()
+            finally:
+                self._busy_v.discard(key)
+            self._vec[key] = series
+            table = dict(zip(self.members[sc.id], _to_python(series), strict=True))
+            self._lookup[key] = table
+        return table
+
+    @property
+    def _busy_v(self) -> set[tuple[str, ...]]:
+        busy: set[tuple[str, ...]] | None = self.__dict__.get("_busy_v_set")
+        if busy is None:
+            busy = set()
+            self.__dict__["_busy_v_set"] = busy
+        return busy
+
+    def _series(
+        self, key: tuple[str, ...], sc: Scorecard, compute: Callable[[], pl.Series]
+    ) -> pl.Series:
+        self._values(key, sc, compute)
+        series: pl.Series = self._vec[key]
+        return series
+
+    # ------------------------------------------------------- member frames
+
+    def member_frame(self, sc: Scorecard) -> pl.DataFrame:
+        key = ("__members__", sc.id)
+        frame: pl.DataFrame | None = self._vec.get(key)
+        if frame is None:
+            rows = []
+            for s in self.members[sc.id]:
+                p = self.org.people.get(s)
+                rows.append(
+                    {
+                        "subject": s,
+                        "type": "person" if p else "window",
+                        "role": p.role if p else None,
+                        "employment": p.employment if p else None,
+                        "kind": self.kind_of(s),
+                        "window": (p.window if p else s),
+                    }
+                )
+            schema = {
+                c: pl.String() for c in ("subject", "type", "role", "employment", "kind", "window")
+            }
+            frame = pl.DataFrame(rows, schema=schema).with_row_index("idx")
+            self._vec[key] = frame
+        return frame
+
+    def _scorecard_with(self, typ: str, code: str | None = None) -> list[Scorecard]:
+        return [
+            sc
+            for sc in self.scorecards
+            if sc.subjects.type == typ
+            and (code is None or any(d.code == code for d in sc.dimensions))
+        ]
+
+    def window_values(self, sc: Scorecard, compute: Callable[[Scorecard], pl.Series]) -> pl.Series:
+        """A window-level column mapped onto the members' windows."""
+        frame = self.member_frame(sc)
+        parts = []
+        for wsc in self._scorecard_with("window"):
+            wf = self.member_frame(wsc).select(pl.col("subject").alias("window"))
+            parts.append(wf.with_columns(value=compute(wsc)))
+        if not parts:
+            raise Unsupported("no window scorecard")
+        table = pl.concat(parts)
+        joined = frame.select("idx", "window").join(table, on="window", how="left").sort("idx")
+        return joined["value"]
+
+    def staff_frame(self, sc: Scorecard) -> pl.DataFrame:
+        """(idx of the window member, staff subject) for the staff of each window member."""
+        key = ("__staff__", sc.id)
+        frame: pl.DataFrame | None = self._vec.get(key)
+        if frame is None:
+            rows = []
+            for i, w in enumerate(self.members[sc.id]):
+                for p in self.index.staff.get(w, []):
+                    if self.workdays_of(p):
+                        rows.append((i, p))
+            frame = pl.DataFrame(
+                rows, schema={"idx": pl.UInt32(), "staff": pl.String()}, orient="row"
+            )
+            self._vec[key] = frame
+        return frame
+
+    def staff_grouped(
+        self, sc: Scorecard, compute: Callable[[Scorecard], pl.Series], code: str | None
+    ) -> Grouped:
+        staff = self.staff_frame(sc)
+        parts = []
+        for psc in self._scorecard_with("person", code):
+            pf = self.member_frame(psc).select(pl.col("subject").alias("staff"))
+            parts.append(pf.with_columns(value=compute(psc).cast(VDEC)))
+        if not parts:
+            return Grouped(pl.DataFrame(schema={"idx": pl.UInt32(), "value": VDEC}))
+        values = pl.concat(parts)
+        joined = staff.join(values, on="staff", how="inner").select("idx", "value")
+        return Grouped(joined)
+
+    def rep_windows_grouped(self, sc: Scorecard) -> Grouped:
+        rows = []
+        for i, s in enumerate(self.members[sc.id]):
+            p = self.org.people.get(s)
+            if p is None:
+                continue
+            for w in self.org.chief_rep_windows(p):
+                if w in self.scorecard_of:
+                    rows.append((i, w))
+        links = pl.DataFrame(rows, schema={"idx": pl.UInt32(), "window": pl.String()}, orient="row")
+        parts = []
+        for wsc in self._scorecard_with("window"):
+            wf = self.member_frame(wsc).select(pl.col("subject").alias("window"))
+            parts.append(wf.with_columns(value=self.score_series(wsc)))
+        if not parts:
+            return Grouped(pl.DataFrame(schema={"idx": pl.UInt32(), "value": VDEC}))
+        joined = links.join(pl.concat(parts), on="window", how="inner").select("idx", "value")
+        return Grouped(joined)
+
+    # ---------------------------------------------------------- fact columns
+
+    def counter_frame(self, scope: str) -> pl.DataFrame:
+        key = ("__counters__", scope)
+        frame: pl.DataFrame | None = self._vec.get(key)
+        if frame is None:
+            start, end = self.scope_bounds(scope)
+            items, dims = self._counted()
+            records = self.records_all().filter(
+                pl.col("date").is_between(start, end)
+                & (pl.col("item").is_in(items) | pl.col("dimension").is_in(dims))
+            )
+            subst = self.index.substitutes
+            mapping = {s: p for p, subs in subst.items() for s in subs}
+            if mapping:
+                records = records.with_columns(pl.col("subject").replace(mapping))
+            frame = records.group_by(
+                ["subject", "item", "dimension", "major", "exempt", "already_deducted"]
+            ).agg(pl.col("count").fill_null(1).sum().alias("n"))
+            self._vec[key] = frame
+        return frame
+
+    def _counted(self) -> tuple[list[str], list[str]]:
+        """Items and dimensions some expression of the policy counts, flags or sums.
+
+        Counters are only built for those, not for the whole ledger.
+        """
+        key = ("__counted__",)
+        known: tuple[list[str], list[str]] | None = self._vec.get(key)
+        if known is None:
+            texts = _policy_texts(self.policy)
+            items: set[str] = set()
+            dims: set[str] = set()
+            flags: set[str] = set()
+            for text in texts:
+                try:
+                    tree = ast.parse(text.strip(), mode="eval")
+                except SyntaxError:
+                    continue
+                for node in ast.walk(tree):
+                    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                        continue
+                    consts = [
+                        a.value
+                        for a in node.args
+                        if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                    ]
+                    if node.func.id == "count":
+                        items.update(consts)
+                    elif node.func.id == "count_dim":
+                        dims.update(consts[:1])
+                    elif node.func.id == "has_flag":
+                        flags.update(consts[:1])
+            for it in self.policy.items:
+                if flags & set(it.flags) or (it.major is not None and flags & set(it.major.flags)):
+                    items.add(it.code)
+                if it.major is not None and it.major.actions:
+                    items.add(it.code)
+            known = (sorted(items), sorted(dims))
+            self._vec[key] = known
+        return known
+
+    def per_member_sum(self, sc: Scorecard, frame: pl.DataFrame, of: str) -> pl.Series:
+        per_subject = frame.group_by("subject").agg(pl.col("n").sum())
+        members = self.member_frame(sc).select("idx", "subject")
+        if of == "self_and_staff":
+            staff = self.staff_frame(sc).rename({"staff": "subject"})
+            links = pl.concat([members, staff.select("idx", "subject")])
+        else:
+            links = members
+        sums = (
+            links.join(per_subject, on="subject", how="inner")
+            .group_by("idx")
+            .agg(pl.col("n").sum())
+        )
+        out = members.select("idx").join(sums, on="idx", how="left").sort("idx")
+        return out["n"].fill_null(0)
+
+    def _attendance_frame(self) -> pl.DataFrame:
+        key = ("__attendance__",)
+        frame: pl.DataFrame | None = self._vec.get(key)
+        if frame is None:
+            months = [str(m) for m in self.period.subperiods(PeriodKind.MONTH)]
+            default = str(self.period) if self.period.kind is PeriodKind.MONTH else None
+            table = self.facts["attendance"]
+            if self.punch_attendance() is not None:
+                raise Unsupported("punches")
+            if table.height:
+                month = pl.col("month").fill_null(pl.lit(default)) if default else pl.col("month")
+                table = table.with_columns(month=month).filter(pl.col("month").is_in(months))
+            fields = ("workdays", "present_days", "expected_signins", "missed_signins")
+            frame = table.group_by("person").agg(
+                [
+                    pl.when(pl.col(c).is_not_null().any())
+                    .then(pl.col(c).sum())
+                    .otherwise(None)
+                    .cast(VDEC)
+                    .alias(c)
+                    for c in fields
+                ]
+                + [pl.len().alias("rows")]
+            )
+            self._vec[key] = frame
+        return frame
+
+    def attendance_series(self, sc: Scorecard, field: str) -> pl.Series:
+        frame = self._attendance_frame()
+        members = self.member_frame(sc).select("idx", pl.col("subject").alias("person"))
+        joined = members.join(frame.select("person", field, "rows"), on="person", how="left").sort(
+            "idx"
+        )
+        values = joined[field]
+        schedule = self.policy.schedule
+        if schedule is not None and field in ("expected_signins", "missed_signins"):
+            if field == "missed_signins":
+                default = pl.Series([ZERO] * len(values), dtype=VDEC)
+            else:
+                default = self._default_expected(sc, len(schedule.signins))
+            no_row = joined["rows"].is_null() | values.is_null()
+            values = _select(
+                pl.when(pl.lit(no_row)).then(pl.lit(default)).otherwise(pl.lit(values))
+            )
+        return values.cast(VDEC)
+
+    def _default_expected(self, sc: Scorecard, per_day: int) -> pl.Series:
+        from kaohe.engine.env import SubjectEnv, _count_leave, _workdays
+
+        out: list[Decimal | None] = []
+        types = (*self.policy.counted_as_leave, "公差", "培训")
+        for s in self.members[sc.id]:
+            env = SubjectEnv(self, s, {})
+            if env.person is None:
+                out.append(None)
+                continue
+            leave = _count_leave(env, types, "period", True)
+            out.append(Decimal(per_day) * (_workdays(env) - leave))
+        return pl.Series(out, dtype=VDEC)
+
+    def has_attendance_series(self, sc: Scorecard) -> pl.Series:
+        frame = self._attendance_frame()
+        return self.member_frame(sc)["subject"].is_in(frame["person"].implode())
+
+    def measure_series(self, sc: Scorecard, name: str) -> pl.Series:
+        text = self.policy.measures.get(name)
+        if text is None:
+            raise ExprError(f"unknown measure {name!r}")
+        return self.expr_series(sc, text, {})
+
+    # ------------------------------------------------------------ evaluation
+
+    def expr_series(self, sc: Scorecard, text: object, extra: dict[str, Any]) -> pl.Series:
+        key = ("__expr__", sc.id, str(text), repr(sorted(extra.items())))
+
+        def compute() -> pl.Series:
+            if str(text) in self._scalar_only:
+                return self._scalar_series(sc, text, extra)
+            try:
+                value = compile_vector(text)(Ctx(self, sc, extra))
+            except (Unsupported, SyntaxError):
+                self._scalar_only.add(str(text))
+                return self._scalar_series(sc, text, extra)
+            if isinstance(value, Grouped):
+                raise Unsupported("a group is not a value")
+            return _lift(value, len(self.members[sc.id]))
+
+        return self._series(key, sc, compute)
+
+    def _scalar_series(self, sc: Scorecard, text: object, extra: dict[str, Any]) -> pl.Series:
+        values = [
+            Run.evaluate(self, text, s, "vector fallback", extra) for s in self.members[sc.id]
+        ]
+        if all(isinstance(v, bool) for v in values if v is not None) and any(
+            isinstance(v, bool) for v in values
+        ):
+            return pl.Series(values, dtype=pl.Boolean())
+        if all(isinstance(v, str) for v in values if v is not None) and any(
+            isinstance(v, str) for v in values
+        ):
+            return pl.Series(values, dtype=pl.String())
+        return pl.Series([None if v is None else D(v) for v in values], dtype=VDEC)
+
+    def evaluate(
+        self, text: object, subject: str, where: str, extra: dict[str, Any] | None = None
+    ) -> Any:
+        sc = self.scorecard_of.get(subject)
+        extra = extra or {}
+        simple = all(isinstance(v, (int, Decimal, str, bool)) or v is None for v in extra.values())
+        if sc is None or not simple or "gross" in extra:
+            return Run.evaluate(self, text, subject, where, extra)
+        key = ("__expr__", sc.id, str(text), repr(sorted(extra.items())))
+        try:
+            self.expr_series(sc, text, extra)
+        except ExprError as exc:
+            raise PolicyRunError(f"policy {self.policy.id}, {where}: {exc}") from None
+        return self._lookup[key][subject]
+
+    # ------------------------------------------------------------ dimensions
+
+    def dim_value(self, subject: str, code: str) -> Decimal:
+        sc = self.scorecard_of[subject]
+        value: Decimal = self._values(("__dim__", sc.id, code), sc, lambda: self._dim(sc, code))[
+            subject
+        ]
+        return value
+
+    def dim_series(self, sc: Scorecard, code: str) -> pl.Series:
+        return self._series(("__dim__", sc.id, code), sc, lambda: self._dim(sc, code))
+
+    def deducted(self, subject: str, code: str) -> Decimal:
+        sc = self.scorecard_of[subject]
+        self.dim_series(sc, code)
+        value: Decimal = self._lookup[("__deducted__", sc.id, code)][subject]
+        return value
+
+    def deducted_series(self, sc: Scorecard, code: str) -> pl.Series:
+        self.dim_series(sc, code)
+        series: pl.Series = self._vec[("__deducted__", sc.id, code)]
+        return series
+
+    def _sum_frame(self) -> pl.DataFrame:
+        key = ("__sums__",)
+        frame: pl.DataFrame | None = self._vec.get(key)
+        if frame is None:
+            contrib = self.contribution_frame(sums=False)
+            frame = contrib.group_by(["target", "dimension", "part", "effect"]).agg(
+                pl.col("magnitude").sum().cast(VDEC).alias("total")
+            )
+            self._vec[key] = frame
+        return frame
+
+    def _dim(self, sc: Scorecard, code: str) -> pl.Series:
+        dim = next(d for d in sc.dimensions if d.code == code)
+        n = len(self.members[sc.id])
+        if dim.kind == "rank_points":
+            return pl.Series(
+                [Run._compute_dim(self, s, code) for s in self.members[sc.id]], dtype=VDEC
+            )
+        if dim.kind == "formula":
+            total = pl.Series([ZERO] * n, dtype=VDEC)
+            for term in dim.terms:
+                total = (total + _num(self.expr_series(sc, term.expr, {}), n)).cast(VDEC)
+            return self._cap_floor(dim, total)
+        members = self.member_frame(sc).select("idx", pl.col("subject").alias("target"))
+        sums = self._sum_frame().filter(pl.col("dimension") == code)
+        parts = {p.code: p.max for p in dim.parts}
+        caps = pl.DataFrame(
+            {"part": list(parts), "cap": [parts[p] for p in parts]},
+            schema={"part": pl.String(), "cap": VDEC},
+        )
+        ded = (
+            sums.filter(pl.col("effect") == "deduct")
+            .join(caps, on="part", how="left")
+            .with_columns(
+                total=pl.when(pl.col("cap").is_not_null() & (pl.col("total") > pl.col("cap")))
+                .then(pl.col("cap"))
+                .otherwise(pl.col("total"))
+            )
+        )
+        ded = ded.group_by("target").agg(pl.col("total").sum().alias("ded"))
+        add = (
+            sums.filter(pl.col("effect") == "add")
+            .group_by("target")
+            .agg(pl.col("total").sum().alias("add"))
+        )
+        joined = (
+            members.join(ded, on="target", how="left")
+            .join(add, on="target", how="left")
+            .sort("idx")
+        )
+        deducted = joined["ded"].fill_null(ZERO).cast(VDEC)
+        added = joined["add"].fill_null(ZERO).cast(VDEC)
+        self._vec[("__deducted__", sc.id, code)] = deducted
+        self._lookup[("__deducted__", sc.id, code)] = dict(
+            zip(self.members[sc.id], _to_python(deducted), strict=True)
+        )
+        if dim.kind == "deduct":
+            if dim.base is not None:
+                base = _num(self.expr_series(sc, dim.base, {}), n)
+            else:
+                assert dim.max is not None
+                base = _num(dim.max, n)
+            value = (base - deducted + added).cast(VDEC)
+        else:
+            value = (added - deducted).cast(VDEC)
+        if dim.extra is not None:
+            extra = _num(self.expr_series(sc, dim.extra, {}), n)
+            if dim.extra_round is not None:
+                extra = _f_round(None, extra, dim.extra_round.places, dim.extra_round.mode)  # type: ignore[arg-type]
+            value = (value - extra if dim.kind == "deduct" else value + extra).cast(VDEC)
+        return self._cap_floor(dim, value)
+
+    @staticmethod
+    def _cap_floor(dim: Dimension, value: pl.Series) -> pl.Series:
+        expr = pl.lit(value)
+        if dim.cap is not None:
+            expr = pl.min_horizontal(expr, pl.lit(dim.cap, dtype=VDEC))
+        if dim.floor is not None:
+            expr = pl.max_horizontal(expr, pl.lit(dim.floor, dtype=VDEC))
+        return _select(expr).cast(VDEC)
+
+    # ---------------------------------------------------------------- scores
+
+    def score_series(self, sc: Scorecard) -> pl.Series:
+        return self._series(("__score__", sc.id), sc, lambda: self._score(sc))
+
+    def exact_score(self, subject: str) -> Decimal:
+        sc = self.scorecard_of[subject]
+        value: Decimal = self._values(("__score__", sc.id), sc, lambda: self._score(sc))[subject]
+        return value
+
+    def _score(self, sc: Scorecard) -> pl.Series:
+        n = len(self.members[sc.id])
+        if sc.score is not None:
+            for dim in sc.dimensions:
+                self.dim_series(sc, dim.code)
+            value = _num(self.expr_series(sc, sc.score, {}), n)
+            if value.null_count():
+                raise PolicyRunError(f"policy {self.policy.id}: no score ({sc.score} is empty)")
+        else:
+            value = pl.Series([ZERO] * n, dtype=VDEC)
+            for dim in sc.dimensions:
+                series = self.dim_series(sc, dim.code)
+                if dim.in_total:
+                    value = (value + series).cast(VDEC)
+        expr = pl.lit(value)
+        if sc.total.floor is not None:
+            expr = pl.max_horizontal(expr, pl.lit(sc.total.floor, dtype=VDEC))
+        if sc.total.max is not None:
+            expr = pl.min_horizontal(expr, pl.lit(sc.total.max, dtype=VDEC))
+        return _select(expr).cast(VDEC)
+
+    # ---------------------------------------------------------------- output
+
+    def result(self, subjects: Any = None, trace: bool = False) -> Any:
+        """Results built column by column; the same fields as the scalar run's, without trace lines."""
+        from kaohe.engine.grading import _bonus, _chief_rep_actions, _major_actions
+        from kaohe.engine.results import RunResult, SubjectResult
+
+        places, mode = self.policy.reporting.places, self.policy.reporting.mode
+        wanted = None if subjects is None else set(subjects)
+        out: dict[str, SubjectResult] = {}
+        chief_actions = _chief_rep_actions(self)
+        has_major_actions = any(i.major is not None and i.major.actions for i in self.policy.items)
+        for sc in self.scorecards:
+            members = self.members[sc.id]
+            if not members:
+                continue
+            exact = _to_python(self.score_series(sc))
+            reported = _to_python(_f_round(None, self.score_series(sc), places, mode))  # type: ignore[arg-type]
+            dims = {
+                d.code: _to_python(_f_round(None, self.dim_series(sc, d.code), places, mode))  # type: ignore[arg-type]
+                for d in sc.dimensions
+            }
+            rule_hits = [
+                (rule, _to_python(self.expr_series(sc, rule.when, {})))
+                for rule in sc.actions
+                if rule.target == "subject"
+            ]
+            for i, s in enumerate(members):
+                if wanted is not None and s not in wanted:
+                    continue
+                pool = self.pool_of(s)
+                result = SubjectResult(
+                    s,
+                    sc.id,
+                    reported[i],
+                    exact[i],
+                    self.rank_of(s),
+                    self.grade_of(s),
+                    pool=pool.id if pool else None,
+                    dimensions={code: values[i] for code, values in dims.items()},
+                )
+                for rule, hits in rule_hits:
+                    if hits[i] and rule.action not in result.actions:
+                        result.actions.append(rule.action)
+                extra = list(chief_actions.get(s, []))
+                if has_major_actions:
+                    extra += _major_actions(self, s)
+                for action, _ in extra:
+                    if action not in result.actions:
+                        result.actions.append(action)
+                if sc.bonus is not None:
+                    result.bonus = _bonus(self, s, sc, [])
+                out[s] = result
+        return RunResult(
+            self.policy.id, str(self.period), out, list(self.warnings), self.calendar.fingerprint()
+        )

@@ -164,9 +164,8 @@ class _Compiler:
 
         def run(ctx: Ctx) -> Any:
             a, b = left(ctx), right(ctx)
-            if not isinstance(a, pl.Series) and not isinstance(b, pl.Series):
-                if isinstance(a, (Decimal, int)) and isinstance(b, (Decimal, int)):
-                    return _scalar_binop(op, D(a), D(b))
+            if isinstance(a, (Decimal, int)) and isinstance(b, (Decimal, int)):
+                return _scalar_binop(op, D(a), D(b))
             x, y = _num(a, ctx.n), _num(b, ctx.n)
             if isinstance(op, ast.Add):
                 out = x + y

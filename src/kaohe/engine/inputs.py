@@ -568,7 +568,7 @@ def build_table_frame(table: str, frame: pl.DataFrame) -> pl.DataFrame:
         if col not in frame.columns:
             if required and frame.height:
                 raise InputError(table, int(rows[0]), col, "missing")
-            out[col] = pl.Series(col, [default] * frame.height, dtype=dtype)
+            out[col] = pl.Series(col, [], dtype=dtype).extend_constant(default, frame.height)
             continue
         src = frame[col]
         if src.dtype == pl.String:

@@ -599,8 +599,19 @@ class VectorRun(Run):
     def _values(
         self, key: tuple[str, ...], sc: Scorecard, compute: Callable[[], pl.Series]
     ) -> dict[str, Any]:
+        """The per-subject lookup of a column (built only when a subject asks)."""
         table = self._lookup.get(key)
         if table is None:
+            series = self._series(key, sc, compute)
+            table = dict(zip(self.members[sc.id], _to_python(series), strict=True))
+            self._lookup[key] = table
+        return table
+
+    def _series(
+        self, key: tuple[str, ...], sc: Scorecard, compute: Callable[[], pl.Series]
+    ) -> pl.Series:
+        series: pl.Series | None = self._vec.get(key)
+        if series is None:
             if key in self._busy_v:
                 raise PolicyRunError(f"policy {self.policy.id}: circular reference at {key}")
             self._busy_v.add(key)
@@ -609,9 +620,7 @@ class VectorRun(Run):
             finally:
                 self._busy_v.discard(key)
             self._vec[key] = series
-            table = dict(zip(self.members[sc.id], _to_python(series), strict=True))
-            self._lookup[key] = table
-        return table
+        return series
 
     @property
     def _busy_v(self) -> set[tuple[str, ...]]:
@@ -620,13 +629,6 @@ class VectorRun(Run):
             busy = set()
             self.__dict__["_busy_v_set"] = busy
         return busy
-
-    def _series(
-        self, key: tuple[str, ...], sc: Scorecard, compute: Callable[[], pl.Series]
-    ) -> pl.Series:
-        self._values(key, sc, compute)
-        series: pl.Series = self._vec[key]
-        return series
 
     # ------------------------------------------------------- member frames
 
@@ -841,21 +843,24 @@ class VectorRun(Run):
             if field == "missed_signins":
                 default = pl.Series([ZERO] * len(values), dtype=VDEC)
             else:
-                default = self._default_expected(sc, len(schedule.signins))
+                default = self._default_expected(
+                    sc, len(schedule.signins), joined["rows"].is_null() | values.is_null()
+                )
             no_row = joined["rows"].is_null() | values.is_null()
             values = _select(
                 pl.when(pl.lit(no_row)).then(pl.lit(default)).otherwise(pl.lit(values))
             )
         return values.cast(VDEC)
 
-    def _default_expected(self, sc: Scorecard, per_day: int) -> pl.Series:
+    def _default_expected(self, sc: Scorecard, per_day: int, needed: pl.Series) -> pl.Series:
+        """R8-style default: sign-ins per day × working days less leave, where no row exists."""
         from kaohe.engine.env import SubjectEnv, _count_leave, _workdays
 
         out: list[Decimal | None] = []
         types = (*self.policy.counted_as_leave, "公差", "培训")
-        for s in self.members[sc.id]:
+        for s, need in zip(self.members[sc.id], needed.to_list(), strict=True):
             env = SubjectEnv(self, s, {})
-            if env.person is None:
+            if env.person is None or not need:
                 out.append(None)
                 continue
             leave = _count_leave(env, types, "period", True)
@@ -918,7 +923,7 @@ class VectorRun(Run):
             self.expr_series(sc, text, extra)
         except ExprError as exc:
             raise PolicyRunError(f"policy {self.policy.id}, {where}: {exc}") from None
-        return self._lookup[key][subject]
+        return self._values(key, sc, lambda: self.expr_series(sc, text, extra))[subject]
 
     # ------------------------------------------------------------ dimensions
 
@@ -935,7 +940,8 @@ class VectorRun(Run):
     def deducted(self, subject: str, code: str) -> Decimal:
         sc = self.scorecard_of[subject]
         self.dim_series(sc, code)
-        value: Decimal = self._lookup[("__deducted__", sc.id, code)][subject]
+        key = ("__deducted__", sc.id, code)
+        value: Decimal = self._values(key, sc, lambda: self._vec[key])[subject]
         return value
 
     def deducted_series(self, sc: Scorecard, code: str) -> pl.Series:
@@ -996,9 +1002,6 @@ class VectorRun(Run):
         deducted = joined["ded"].fill_null(ZERO).cast(VDEC)
         added = joined["add"].fill_null(ZERO).cast(VDEC)
         self._vec[("__deducted__", sc.id, code)] = deducted
-        self._lookup[("__deducted__", sc.id, code)] = dict(
-            zip(self.members[sc.id], _to_python(deducted), strict=True)
-        )
         if dim.kind == "deduct":
             if dim.base is not None:
                 base = _num(self.expr_series(sc, dim.base, {}), n)
@@ -1056,6 +1059,35 @@ class VectorRun(Run):
         return _select(expr).cast(VDEC)
 
     # ---------------------------------------------------------------- output
+
+    def pool_of(self, subject: str) -> Any:
+        sc = self.scorecard_of.get(subject)
+        if sc is None or not sc.pools:
+            return None
+        return self._pools(sc).get(subject)
+
+    def _pools(self, sc: Scorecard) -> dict[str, Any]:
+        """Each member's grading pool: the first whose ``where`` holds, decided column-wise."""
+        key = ("__pools__", sc.id)
+        table: dict[str, Any] | None = self._vec.get(key)
+        if table is None:
+            table = {}
+            members = self.members[sc.id]
+            for pool in sc.pools:
+                if pool.where is None:
+                    hits = [True] * len(members)
+                else:
+                    hits = (
+                        self.expr_series(sc, pool.where, {})
+                        .cast(pl.Boolean())
+                        .fill_null(False)
+                        .to_list()
+                    )
+                for s, hit in zip(members, hits, strict=True):
+                    if hit and s not in table:
+                        table[s] = pool
+            self._vec[key] = table
+        return table
 
     def result(self, subjects: Any = None, trace: bool = False) -> Any:
         """Results built column by column; the same fields as the scalar run's, without trace lines."""

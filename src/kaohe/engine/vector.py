@@ -734,17 +734,13 @@ class VectorRun(Run):
         if frame is None:
             start, end = self.scope_bounds(scope)
             items, dims = self._counted()
-            records = self.records_all().filter(
+            counters = self._fast()[1].filter(
                 pl.col("date").is_between(start, end)
                 & (pl.col("item").is_in(items) | pl.col("dimension").is_in(dims))
             )
-            subst = self.index.substitutes
-            mapping = {s: p for p, subs in subst.items() for s in subs}
-            if mapping:
-                records = records.with_columns(pl.col("subject").replace(mapping))
-            frame = records.group_by(
+            frame = counters.group_by(
                 ["subject", "item", "dimension", "major", "exempt", "already_deducted"]
-            ).agg(pl.col("count").fill_null(1).sum().alias("n"))
+            ).agg(pl.col("n").sum())
             self._vec[key] = frame
         return frame
 
@@ -949,14 +945,25 @@ class VectorRun(Run):
         series: pl.Series = self._vec[("__deducted__", sc.id, code)]
         return series
 
+    def _fast(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Sums and counters of the period in one pass (cached for the run family)."""
+        key = "__fast__" + str(self.period)
+        cached: tuple[pl.DataFrame, pl.DataFrame] | None = self.cache.get(key)
+        if cached is None:
+            from kaohe.engine.contributions import fast_sums
+
+            given = self.facts["records"]
+            derived = self._derived_records()
+            frame = pl.concat([given, derived], how="diagonal_relaxed") if derived.height else given
+            cached = fast_sums(self.policy, self.org, frame, self.period.start, self.period.end)
+            self.cache[key] = cached
+        return cached
+
     def _sum_frame(self) -> pl.DataFrame:
         key = ("__sums__",)
         frame: pl.DataFrame | None = self._vec.get(key)
         if frame is None:
-            contrib = self.contribution_frame(sums=False)
-            frame = contrib.group_by(["target", "dimension", "part", "effect"]).agg(
-                pl.col("magnitude").sum().cast(VDEC).alias("total")
-            )
+            frame = self._fast()[0].with_columns(pl.col("total").cast(VDEC))
             self._vec[key] = frame
         return frame
 

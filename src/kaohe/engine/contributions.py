@@ -399,6 +399,15 @@ def _apply_thresholds(policy: Policy, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.drop("_idx")
 
 
+COUNTER_KEYS = ["subject", "item", "dimension", "major", "exempt", "already_deducted"]
+
+
+def monthly_counts(frame: FrameT) -> FrameT:
+    """Record counts per subject, item and month: what ``count()`` and ``has_flag()`` read."""
+    keys = [*COUNTER_KEYS, pl.col("date").dt.truncate("1mo")]
+    return frame.group_by(keys).agg(pl.col("count").fill_null(1).sum().alias("n"))
+
+
 def fast_sums(
     policy: Policy, org: Org, records: pl.DataFrame, start: date, end: date
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -458,17 +467,7 @@ def fast_sums(
         pl.col("magnitude").sum().alias("total")
     )
     bad_plan = flagged.select(pl.col("_bad").any())
-    counters_plan = priced.group_by(
-        [
-            "subject",
-            "item",
-            "dimension",
-            pl.col("date").dt.truncate("1mo"),
-            "major",
-            "exempt",
-            "already_deducted",
-        ]
-    ).agg(pl.col("count").fill_null(1).sum().alias("n"))
+    counters_plan = monthly_counts(priced)
     sums, bad, counters = pl.collect_all([sums_plan, bad_plan, counters_plan])  # type: ignore[list-item,unused-ignore]
     if bad.item():
         validate_records(policy, org, records)  # raises with the first bad row

@@ -25,7 +25,7 @@ from kaohe.engine.attendance import (
     to_attendance_rows,
     to_records,
 )
-from kaohe.engine.contributions import CONTRIB_SCHEMA, prepare_records, resolve
+from kaohe.engine.contributions import CONTRIB_SCHEMA, monthly_counts, prepare_records, resolve
 from kaohe.engine.expr import ExprError, compile_expr
 from kaohe.engine.index import FactIndex
 from kaohe.engine.inputs import DEC, Facts, InputError, Org, Person
@@ -393,17 +393,7 @@ class Run:
             subst = {p.id: p.substitutes_for for p in self.org.people.values() if p.substitutes_for}
             if subst and frame.height:
                 frame = frame.with_columns(pl.col("subject").replace(subst))
-            agg = frame.group_by(
-                [
-                    "subject",
-                    "item",
-                    "dimension",
-                    pl.col("date").dt.truncate("1mo"),
-                    "major",
-                    "exempt",
-                    "already_deducted",
-                ]
-            ).agg(pl.col("count").fill_null(1).sum())
+            agg = monthly_counts(frame).rename({"n": "count"})
             grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
             for row in agg.iter_rows(named=True):
                 grouped[row["subject"]].append(row)
@@ -791,9 +781,11 @@ class Run:
         key = str(period)
         run = self.cache.get(key)
         if run is None:
-            run = Run(
+            # the same kind of run (scalar or vector) for the sub-periods
+            run = type(self)(
                 self.policy, period, self.org, self.facts, self.context, self.calendar, self.cache
             )
+        assert isinstance(run, Run)
         return run
 
     # ----------------------------------------------------------------- output

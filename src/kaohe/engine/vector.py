@@ -26,12 +26,10 @@ from typing import Any
 import polars as pl
 
 from kaohe.engine.expr import ExprError
-from kaohe.engine.inputs import Facts, Org
 from kaohe.engine.numbers import ZERO, D
-from kaohe.engine.periods import Period, PeriodKind
+from kaohe.engine.periods import PeriodKind
 from kaohe.engine.policy.models import Dimension, Policy, Scorecard
 from kaohe.engine.run import PolicyRunError, Run
-from kaohe.engine.workdays import WorkCalendar
 
 VDEC = pl.Decimal(38, 10)
 
@@ -569,32 +567,14 @@ def _to_python(series: pl.Series) -> list[Any]:
 
 
 class VectorRun(Run):
-    def __init__(
-        self,
-        policy: Policy,
-        period: Period,
-        org: Org,
-        facts: Facts,
-        context: dict[str, Any] | None = None,
-        calendar: WorkCalendar | None = None,
-        _cache: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(policy, period, org, facts, context, calendar, _cache)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.want_trace = False
         self._vec: dict[tuple[str, ...], Any] = {}
         self._lookup: dict[tuple[str, ...], dict[str, Any]] = {}
         self._scalar_only: set[str] = set()
 
     # ------------------------------------------------------------ plumbing
-
-    def sub_run(self, period: Period) -> Run:
-        run = self.cache.get(str(period))
-        if run is None:
-            run = VectorRun(
-                self.policy, period, self.org, self.facts, self.context, self.calendar, self.cache
-            )
-        assert isinstance(run, Run)
-        return run
 
     def _values(
         self, key: tuple[str, ...], sc: Scorecard, compute: Callable[[], pl.Series]

@@ -411,75 +411,70 @@ def monthly_counts(frame: FrameT) -> FrameT:
 def fast_sums(
     policy: Policy, org: Org, records: pl.DataFrame, start: date, end: date
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Points per (target, dimension, part, effect) and record counts per subject and item.
+    """Points per (target, dimension, part, effect) and record counts per subject, item and month.
 
-    The same result as :func:`resolve` followed by a group-by, as one lazy Polars
-    plan for a province's month: the records are joined to the items, checked,
-    priced and charged in a single pass. Anything unusual (counting thresholds,
-    items charged to several subjects, chief reps or staff) takes the row path of
-    :func:`resolve` for just those records. When the combined check finds a bad
-    row, :func:`validate_records` reports the first one precisely.
+    The same result as :func:`resolve` followed by a group-by, for a province's
+    month. Points are linear in ``count``, so the records are first aggregated
+    once — one group-by over the ledger, the only pass over every row — and the
+    aggregated rows are then checked, priced and charged. Counting-threshold
+    items (whose points depend on record order) take the row path of
+    :func:`resolve`. When a check fails, :func:`validate_records` reports the
+    first bad row precisely.
     """
-    checks = _checks(policy, org)
-    dim_effects = {
-        d.code: ("add" if d.kind == "earned" else "deduct")
-        for sc in policy.scorecards
-        for d in sc.dimensions
-    }
-    subst = {p.id: p.substitutes_for for p in org.people.values() if p.substitutes_for}
-    counted_with = {c for it in policy.items if it.threshold for c in it.threshold.counts_with}
-    simple: dict[str, str] = {}
-    for it in policy.items:
-        if it.code in counted_with:
-            continue
-        if (
-            it.threshold is None
-            and len(it.charge) == 1
-            and it.charge[0].share == 1
-            and (it.charge[0].to in ("subject", "window"))
-        ):
-            simple[it.code] = it.charge[0].to
-    window_of = {p.id: p.window for p in org.people.values() if p.window}
-    window_of.update({w: w for w in org.windows})
-
-    joined = records.lazy().join(item_table(policy).lazy(), on="item", how="left")
-    flagged = joined.with_columns(
-        _bad=pl.any_horizontal([c.fill_null(False) for c, _, _ in checks])
-    )
-    priced = _magnitude(flagged, dim_effects)
-    if subst:
-        priced = priced.with_columns(pl.col("subject").replace(subst))
-    in_period = priced.filter(pl.col("date").is_between(start, end))
-    is_simple = pl.col("item").is_null() | pl.col("item").is_in(list(simple))
-    to = pl.col("item").replace_strict(simple, default="subject", return_dtype=pl.String())
-    main = (
-        in_period.filter(is_simple)
-        .with_columns(
-            target=pl.when(to == "window")
-            .then(
-                pl.col("subject").replace_strict(window_of, default=None, return_dtype=pl.String())
-            )
-            .otherwise(pl.col("subject"))
+    counted = {c for it in policy.items if it.threshold for c in (it.code, *it.threshold.counts_with)}
+    keys = ["subject", "item", "dimension", "points", "major", "exempt", "already_deducted"]
+    agg = (
+        records.lazy()
+        .group_by([*keys, pl.col("date").dt.truncate("1mo")])
+        .agg(
+            pl.col("count").fill_null(1).sum().alias("count"),
+            pl.col("count").min().alias("_min_count"),
+            pl.col("_row").min().alias("_row"),
+            pl.col("date").min().alias("_first"),
+            pl.col("date").max().alias("_last"),
         )
-        .filter(pl.col("target").is_not_null())
+        .collect()
     )
-    sums_plan = main.group_by(["target", "dimension", "part", "effect"]).agg(
+    # one row per aggregated group stands in for its records in the checks
+    probe = agg.with_columns(count=pl.col("_min_count"))
+    checks = _checks(policy, org)
+    joined = probe.join(item_table(policy), on="item", how="left")
+    if joined.select(pl.any_horizontal([c.fill_null(False) for c, _, _ in checks]).any()).item():
+        validate_records(policy, org, records)  # raises with the first bad row
+    subst = {p.id: p.substitutes_for for p in org.people.values() if p.substitutes_for}
+    counters = agg.select(
+        pl.col("subject").replace(subst) if subst else pl.col("subject"),
+        "item",
+        pl.coalesce(
+            pl.col("item").replace_strict(
+                {i.code: i.dimension for i in policy.items}, default=None, return_dtype=pl.String()
+            ),
+            pl.col("dimension"),
+        ).alias("dimension"),
+        "date", "major", "exempt", "already_deducted", pl.col("count").alias("n"),
+    )
+    # groups are calendar months and periods are whole months, quarters or years
+    in_period = agg.filter(
+        pl.col("_first").is_between(start, end)
+        & ~pl.col("item").is_in(list(counted)).fill_null(False)
+    )
+    rows = in_period.with_columns(
+        _row=pl.col("_row"), note=pl.lit(None, dtype=pl.String()),
+        date=pl.col("_first"),
+    ).select(["_row", "date", *keys, "count", "note"])
+    priced = resolve(policy, org, rows, start, end) if rows.height else pl.DataFrame(
+        schema=CONTRIB_SCHEMA)
+    sums = priced.group_by(["target", "dimension", "part", "effect"]).agg(
         pl.col("magnitude").sum().alias("total")
     )
-    bad_plan = flagged.select(pl.col("_bad").any())
-    counters_plan = monthly_counts(priced)
-    sums, bad, counters = pl.collect_all([sums_plan, bad_plan, counters_plan])  # type: ignore[list-item,unused-ignore]
-    if bad.item():
-        validate_records(policy, org, records)  # raises with the first bad row
-    rest = records.filter(pl.col("item").is_not_null() & ~pl.col("item").is_in(list(simple)))
-    if rest.height:
-        extra = resolve(policy, org, rest, start, end)
+    threshold_rows = records.filter(pl.col("item").is_in(list(counted)))
+    if threshold_rows.height:
+        extra = resolve(policy, org, threshold_rows, start, end)
         if extra.height:
             more = extra.group_by(["target", "dimension", "part", "effect"]).agg(
                 pl.col("magnitude").sum().alias("total")
             )
-            sums = pl.concat([sums, more.with_columns(pl.col("total").cast(sums["total"].dtype))])
-            sums = sums.group_by(["target", "dimension", "part", "effect"]).agg(
+            sums = pl.concat([sums, more]).group_by(["target", "dimension", "part", "effect"]).agg(
                 pl.col("total").sum()
             )
     return sums, counters

@@ -100,7 +100,17 @@ class Org:
         if person.windows:
             return list(person.windows)
         unit = self.unit_of(person.id)
-        return [w.id for w in self.windows.values() if unit is not None and w.unit == unit]
+        if unit is None:
+            return []
+        by_unit: dict[str, list[str]] | None = self.__dict__.get("_windows_by_unit")
+        if by_unit is None or self.__dict__.get("_windows_seen") != len(self.windows):
+            by_unit = {}
+            for w in self.windows.values():
+                if w.unit is not None:
+                    by_unit.setdefault(w.unit, []).append(w.id)
+            self.__dict__["_windows_by_unit"] = by_unit
+            self.__dict__["_windows_seen"] = len(self.windows)
+        return list(by_unit.get(unit, []))
 
 
 # column -> (dtype, required)

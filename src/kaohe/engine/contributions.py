@@ -423,15 +423,29 @@ def fast_sums(
     """
     counted = {c for it in policy.items if it.threshold for c in (it.code, *it.threshold.counts_with)}
     keys = ["subject", "item", "dimension", "points", "major", "exempt", "already_deducted"]
+    # the flags travel packed in one small integer, and all-empty columns are not keys at all:
+    # the group-by over the whole ledger is the one expensive step
+    optional = [c for c in ("dimension", "points") if records[c].null_count() < records.height]
+    packed = (
+        pl.col("major").fill_null(False).cast(pl.Int8())
+        + 2 * pl.col("exempt").fill_null(False).cast(pl.Int8())
+        + 4 * pl.col("already_deducted").fill_null(False).cast(pl.Int8())
+    ).alias("_flags")
     agg = (
         records.lazy()
-        .group_by([*keys, pl.col("date").dt.truncate("1mo")])
+        .group_by(["subject", "item", *optional, packed, pl.col("date").dt.truncate("1mo")])
         .agg(
             pl.col("count").fill_null(1).sum().alias("count"),
             pl.col("count").min().alias("_min_count"),
             pl.col("_row").min().alias("_row"),
-            pl.col("date").min().alias("_first"),
-            pl.col("date").max().alias("_last"),
+        )
+        .with_columns(
+            major=(pl.col("_flags") % 2) == 1,
+            exempt=((pl.col("_flags") // 2) % 2) == 1,
+            already_deducted=(pl.col("_flags") // 4) == 1,
+            _first=pl.col("date"),
+            **{c: pl.lit(None, dtype=records.schema[c]) for c in ("dimension", "points")
+               if c not in optional},
         )
         .collect()
     )

@@ -42,3 +42,24 @@ def test_vector_equals_scalar(path: Path) -> None:
         assert a.dimensions == b.dimensions, s
         assert a.exact_score is not None and b.exact_score is not None
         assert abs(a.exact_score - b.exact_score) < Decimal("1e-8"), s
+
+
+ERRORS = [p for p in CASES if not _loadable(p)]
+
+
+@pytest.mark.parametrize("path", ERRORS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_vector_reports_the_same_input_errors(path: Path) -> None:
+    from kaohe.cases.loading import CaseLoadError
+    from kaohe.engine import InputError
+
+    try:
+        case = load_case(path)
+    except CaseLoadError:
+        return  # rejected before any engine runs
+    policy = load_policy(case.policy, base=case.base_dir)
+    errors = (InputError, PolicyRunError)
+    with pytest.raises(errors) as scalar:
+        score(policy, case.period, case.org, case.facts, case.context, trace=False, vector=False)
+    with pytest.raises(errors) as vector:
+        score(policy, case.period, case.org, case.facts, case.context, trace=False)
+    assert str(vector.value) == str(scalar.value)

@@ -243,12 +243,15 @@ def prepare_records(policy: Policy, org: Org, records: pl.DataFrame) -> pl.DataF
     month they would otherwise cost gigabytes.
     """
     frame = validate_records(policy, org, records)
-    dim_effects = {
+    return _magnitude(frame, _dim_effects(policy)).select(PREPARED)
+
+
+def _dim_effects(policy: Policy) -> dict[str, str]:
+    return {
         d.code: ("add" if d.kind == "earned" else "deduct")
         for sc in policy.scorecards
         for d in sc.dimensions
     }
-    return _magnitude(frame, dim_effects).select(PREPARED)
 
 
 def resolve(
@@ -258,11 +261,22 @@ def resolve(
     start: date,
     end: date,
     source: str = "record",
+    checked: bool = False,
 ) -> pl.DataFrame:
-    """Contributions of the records dated start..end, one row per target subject."""
+    """Contributions of the records dated start..end, one row per target subject.
+
+    ``checked``: the records were validated already (aggregated batch rows).
+    """
     if records.height == 0:
         return pl.DataFrame(schema=CONTRIB_SCHEMA)
-    frame = records if "magnitude" in records.columns else prepare_records(policy, org, records)
+    if "magnitude" in records.columns:
+        frame = records
+    elif checked:
+        frame = _magnitude(
+            records.join(item_table(policy), on="item", how="left"), _dim_effects(policy)
+        ).select(PREPARED)
+    else:
+        frame = prepare_records(policy, org, records)
     frame = frame.filter(pl.col("date").is_between(start, end))
     if frame.height == 0:
         return pl.DataFrame(schema=CONTRIB_SCHEMA)
@@ -421,7 +435,9 @@ def fast_sums(
     :func:`resolve`. When a check fails, :func:`validate_records` reports the
     first bad row precisely.
     """
-    counted = {c for it in policy.items if it.threshold for c in (it.code, *it.threshold.counts_with)}
+    counted = {
+        c for it in policy.items if it.threshold for c in (it.code, *it.threshold.counts_with)
+    }
     keys = ["subject", "item", "dimension", "points", "major", "exempt", "already_deducted"]
     # the flags travel packed in one small integer, and all-empty columns are not keys at all:
     # the group-by over the whole ledger is the one expensive step
@@ -444,8 +460,11 @@ def fast_sums(
             exempt=((pl.col("_flags") // 2) % 2) == 1,
             already_deducted=(pl.col("_flags") // 4) == 1,
             _first=pl.col("date"),
-            **{c: pl.lit(None, dtype=records.schema[c]) for c in ("dimension", "points")
-               if c not in optional},
+            **{
+                c: pl.lit(None, dtype=records.schema[c])
+                for c in ("dimension", "points")
+                if c not in optional
+            },
         )
         .collect()
     )
@@ -465,7 +484,11 @@ def fast_sums(
             ),
             pl.col("dimension"),
         ).alias("dimension"),
-        "date", "major", "exempt", "already_deducted", pl.col("count").alias("n"),
+        "date",
+        "major",
+        "exempt",
+        "already_deducted",
+        pl.col("count").alias("n"),
     )
     # groups are calendar months and periods are whole months, quarters or years
     in_period = agg.filter(
@@ -473,11 +496,15 @@ def fast_sums(
         & ~pl.col("item").is_in(list(counted)).fill_null(False)
     )
     rows = in_period.with_columns(
-        _row=pl.col("_row"), note=pl.lit(None, dtype=pl.String()),
+        _row=pl.col("_row"),
+        note=pl.lit(None, dtype=pl.String()),
         date=pl.col("_first"),
     ).select(["_row", "date", *keys, "count", "note"])
-    priced = resolve(policy, org, rows, start, end) if rows.height else pl.DataFrame(
-        schema=CONTRIB_SCHEMA)
+    priced = (
+        resolve(policy, org, rows, start, end, checked=True)
+        if rows.height
+        else pl.DataFrame(schema=CONTRIB_SCHEMA)
+    )
     sums = priced.group_by(["target", "dimension", "part", "effect"]).agg(
         pl.col("magnitude").sum().alias("total")
     )
@@ -488,7 +515,9 @@ def fast_sums(
             more = extra.group_by(["target", "dimension", "part", "effect"]).agg(
                 pl.col("magnitude").sum().alias("total")
             )
-            sums = pl.concat([sums, more]).group_by(["target", "dimension", "part", "effect"]).agg(
-                pl.col("total").sum()
+            sums = (
+                pl.concat([sums, more])
+                .group_by(["target", "dimension", "part", "effect"])
+                .agg(pl.col("total").sum())
             )
     return sums, counters

@@ -1,15 +1,14 @@
 """Per-subject indexes of the organisation and the small fact tables.
 
-Built once per family of runs (a year and its quarters share one), so that a
-question about one subject ("his leave rows", "the staff of this window") costs
-a dictionary lookup instead of a scan — the difference between seconds and
-hours for a province's month.
+Built once per family of runs (a year and its quarters share one), and each
+only when first asked for, so that a question about one subject ("his leave
+rows", "the staff of this window") costs a dictionary lookup instead of a scan.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from kaohe.engine.inputs import Facts, Org
@@ -17,53 +16,82 @@ from kaohe.engine.inputs import Facts, Org
 Rows = list[dict[str, Any]]
 
 
-@dataclass
 class FactIndex:
-    leave: dict[str, Rows] = field(default_factory=dict)
-    attendance: dict[str, Rows] = field(default_factory=dict)
-    ratings: dict[str, Rows] = field(default_factory=dict)
-    scores: dict[tuple[str, str], Rows] = field(default_factory=dict)
-    period_scores: dict[str, Rows] = field(default_factory=dict)
-    history: dict[str, Rows] = field(default_factory=dict)
-    adjustments: dict[str, Rows] = field(default_factory=dict)
-    votes: Rows = field(default_factory=list)
-    staff: dict[str, list[str]] = field(default_factory=dict)
-    chief_reps: dict[str, list[str]] = field(default_factory=dict)
-    substitutes: dict[str, list[str]] = field(default_factory=dict)
+    def __init__(self, org: Org, facts: Facts) -> None:
+        self.org = org
+        self.facts = facts
 
     @classmethod
     def build(cls, org: Org, facts: Facts) -> FactIndex:
-        idx = cls()
-        idx.leave = _group(facts.rows("leave"), "person")
-        idx.attendance = _group(facts.rows("attendance"), "person")
-        ratings: dict[str, Rows] = defaultdict(list)
-        for r in facts.rows("ratings"):
+        return cls(org, facts)
+
+    @cached_property
+    def leave(self) -> dict[str, Rows]:
+        return _group(self.facts.rows("leave"), "person")
+
+    @cached_property
+    def attendance(self) -> dict[str, Rows]:
+        return _group(self.facts.rows("attendance"), "person")
+
+    @cached_property
+    def ratings(self) -> dict[str, Rows]:
+        out: dict[str, Rows] = defaultdict(list)
+        for r in self.facts.rows("ratings"):
             for key in {r.get("person"), r.get("window")}:
                 if key:
-                    ratings[key].append(r)
-        idx.ratings = dict(ratings)
-        scores: dict[tuple[str, str], Rows] = defaultdict(list)
-        for r in facts.rows("scores"):
-            scores[(r["source"], r["subject"])].append(r)
-        idx.scores = dict(scores)
-        idx.period_scores = _group(facts.rows("period_scores"), "subject")
-        idx.history = _group(facts.rows("history"), "person")
-        idx.adjustments = _group(facts.rows("adjustments"), "subject")
-        idx.votes = facts.rows("votes")
+                    out[key].append(r)
+        return dict(out)
+
+    @cached_property
+    def scores(self) -> dict[tuple[str, str], Rows]:
+        out: dict[tuple[str, str], Rows] = defaultdict(list)
+        for r in self.facts.rows("scores"):
+            out[(r["source"], r["subject"])].append(r)
+        return dict(out)
+
+    @cached_property
+    def period_scores(self) -> dict[str, Rows]:
+        return _group(self.facts.rows("period_scores"), "subject")
+
+    @cached_property
+    def history(self) -> dict[str, Rows]:
+        return _group(self.facts.rows("history"), "person")
+
+    @cached_property
+    def adjustments(self) -> dict[str, Rows]:
+        return _group(self.facts.rows("adjustments"), "subject")
+
+    @cached_property
+    def votes(self) -> Rows:
+        return self.facts.rows("votes")
+
+    @cached_property
+    def _roles(self) -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, list[str]]]:
         staff: dict[str, list[str]] = defaultdict(list)
         chiefs: dict[str, list[str]] = defaultdict(list)
         subs: dict[str, list[str]] = defaultdict(list)
-        for p in org.people.values():
+        for p in self.org.people.values():
             if p.substitutes_for:
                 subs[p.substitutes_for].append(p.id)
                 continue
             if p.window and p.role == "staff":
                 staff[p.window].append(p.id)
             if p.role == "chief_rep":
-                for w in org.chief_rep_windows(p):
+                for w in self.org.chief_rep_windows(p):
                     chiefs[w].append(p.id)
-        idx.staff, idx.chief_reps, idx.substitutes = dict(staff), dict(chiefs), dict(subs)
-        return idx
+        return dict(staff), dict(chiefs), dict(subs)
+
+    @property
+    def staff(self) -> dict[str, list[str]]:
+        return self._roles[0]
+
+    @property
+    def chief_reps(self) -> dict[str, list[str]]:
+        return self._roles[1]
+
+    @property
+    def substitutes(self) -> dict[str, list[str]]:
+        return self._roles[2]
 
 
 def _group(rows: Rows, key: str) -> dict[str, Rows]:

@@ -855,8 +855,13 @@ class VectorRun(Run):
 
     # ------------------------------------------------------------ evaluation
 
+    @staticmethod
+    def _expr_key(sc: Scorecard, text: object, extra: dict[str, Any]) -> tuple[str, ...]:
+        constants = repr(sorted(extra.items())) if extra else ""
+        return ("__expr__", sc.id, str(text), constants)
+
     def expr_series(self, sc: Scorecard, text: object, extra: dict[str, Any]) -> pl.Series:
-        key = ("__expr__", sc.id, str(text), repr(sorted(extra.items())))
+        key = self._expr_key(sc, text, extra)
 
         def compute() -> pl.Series:
             if str(text) in self._scalar_only:
@@ -894,12 +899,15 @@ class VectorRun(Run):
         simple = all(isinstance(v, (int, Decimal, str, bool)) or v is None for v in extra.values())
         if sc is None or not simple or "gross" in extra:
             return Run.evaluate(self, text, subject, where, extra)
-        key = ("__expr__", sc.id, str(text), repr(sorted(extra.items())))
-        try:
-            self.expr_series(sc, text, extra)
-        except ExprError as exc:
-            raise PolicyRunError(f"policy {self.policy.id}, {where}: {exc}") from None
-        return self._values(key, sc, lambda: self.expr_series(sc, text, extra))[subject]
+        key = self._expr_key(sc, text, extra)
+        table = self._lookup.get(key)
+        if table is None:
+            try:
+                self.expr_series(sc, text, extra)
+            except ExprError as exc:
+                raise PolicyRunError(f"policy {self.policy.id}, {where}: {exc}") from None
+            table = self._values(key, sc, lambda: self.expr_series(sc, text, extra))
+        return table[subject]
 
     # ------------------------------------------------------------ dimensions
 

@@ -493,6 +493,23 @@ def _read_parquet(file: Path, table: str) -> _Table:
     if table in SCHEMAS:
         # fact tables can be millions of rows: typed column by column, never row by row
         return _Table(file, table, None, None, frame)
+    # organisation tables: Parquet is typed already; only ids stored as numbers need text
+    for col in frame.columns:
+        if col in ID_COLUMNS and frame[col].dtype.is_float():
+            frame = frame.with_columns(
+                pl.when(pl.col(col) == pl.col(col).round(0))
+                .then(pl.col(col).cast(pl.Int64()).cast(pl.String()))
+                .otherwise(pl.col(col).cast(pl.String()))
+            )
+        elif col in ID_COLUMNS and frame[col].dtype not in (pl.String, pl.List):
+            frame = frame.with_columns(pl.col(col).cast(pl.String()))
+    rows = [
+        {k: v for k, v in row.items() if v is not None and v != ""}
+        for row in frame.iter_rows(named=True)
+    ]
+    numbers = list(range(1, len(rows) + 1))
+    kept = [(r, n) for r, n in zip(rows, numbers, strict=True) if r]
+    return _Table(file, table, [r for r, _ in kept], [n for _, n in kept])
     grid = enumerate([tuple(frame.columns), *frame.iter_rows()])
     return _grid_table(file, table, grid)
 

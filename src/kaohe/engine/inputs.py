@@ -8,6 +8,7 @@ and field of anything wrong.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -438,7 +439,11 @@ def build_org(data: Mapping[str, object]) -> Org:
         windows_raw = row.get("windows")
         windows: tuple[str, ...] | None = None
         if not _blank(windows_raw):
-            items = windows_raw if isinstance(windows_raw, list) else str(windows_raw).split(",")
+            items = (
+                windows_raw
+                if isinstance(windows_raw, list)
+                else re.split(r"[,，、\s]+", str(windows_raw))
+            )
             windows = tuple(_as_text(w) for w in items if not _blank(w))
             for w in windows:
                 if w not in org.windows:
@@ -584,8 +589,9 @@ def build_table_frame(table: str, frame: pl.DataFrame) -> pl.DataFrame:
         if src.dtype == pl.String:
             src = src.str.strip_chars().replace("", None)
         typed = _cast_column(src, dtype).alias(col)
-        bad = src.is_not_null() & typed.is_null()
-        if bad.any():
+        # a column already of its type cannot fail to convert
+        bad = None if src.dtype == dtype else src.is_not_null() & typed.is_null()
+        if bad is not None and bad.any():
             i = int(bad.arg_true()[0])
             name = _TYPE_NAMES.get(type(dtype), "value")
             value = src[i]

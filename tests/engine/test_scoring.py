@@ -204,3 +204,17 @@ def test_formula_dimension_traces_each_term() -> None:
     assert r.score == Decimal("97.63")  # 55 + 45 × 18/19 = 97.6315…
     assert [e.kind for e in r.trace if e.points is not None] == ["formula", "formula", "rounding"]
     assert sum(e.points for e in r.trace if e.points is not None) == r.score
+
+
+def test_a_period_the_policy_does_not_score_is_an_error() -> None:
+    from kaohe.engine import PolicyRunError
+
+    pol = policy([item("a.01", "a")], [card("p", "person", [dim("a", max=20)])])
+    with pytest.raises(PolicyRunError, match="scores no quarter periods"):
+        run(pol, world(1), period="2024-Q2")
+
+
+def test_a_period_before_the_policy_took_effect_warns() -> None:
+    pol = policy([item("a.01", "a")], [card("p", "person", [dim("a", max=20)])])
+    result = run(pol, world(1), period="2019-05")
+    assert any("施行日期" in w for w in result.warnings)

@@ -74,6 +74,21 @@ class Run:
         self.cache[str(period)] = self
         self.warnings: list[str] = []
         self.scorecards = [sc for sc in policy.scorecards if sc.period == period.kind]
+        if not self.scorecards and _cache is None:  # a sub-period may have nothing to score
+            kinds = sorted({str(sc.period) for sc in policy.scorecards})
+            raise PolicyRunError(
+                f"policy {policy.id} scores no {period.kind} periods ({period}); "
+                f"it scores: {', '.join(kinds)}"
+            )
+        if period.end < policy.effective_from:
+            self.warnings.append(
+                f"{period} 早于 {policy.id} 的施行日期 {policy.effective_from}"
+                f"（the policy was not yet in force）"
+            )
+        if policy.effective_to is not None and period.start > policy.effective_to:
+            self.warnings.append(
+                f"{period} 晚于 {policy.id} 的失效日期 {policy.effective_to}（the policy had expired）"
+            )
         self.scorecard_of: dict[str, Scorecard] = {}
         self.members: dict[str, list[str]] = {sc.id: [] for sc in self.scorecards}
         self._memo: dict[tuple[str, str], Any] = {}

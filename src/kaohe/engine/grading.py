@@ -340,13 +340,13 @@ def _chief_rep_actions(run: Run) -> dict[str, list[tuple[str, str]]]:
 
     def compute() -> dict[str, list[tuple[str, str]]]:
         out: dict[str, list[tuple[str, str]]] = {}
-        for other, sc in run.scorecard_of.items():
+        for sc in run.scorecards:
             for rule in sc.actions:
                 if rule.target != "chief_rep":
                     continue
-                chiefs = _chief_reps(run, other)
-                if chiefs and run.evaluate(rule.when, other, f"scorecard {sc.id}.actions"):
-                    for chief in chiefs:
+                hits = run.holds(sc, rule.when, f"scorecard {sc.id}.actions")
+                for other in hits:
+                    for chief in _chief_reps(run, other):
                         text = f"{_ACTION_NAMES[rule.action]}：{rule.reason}（{other}）"
                         out.setdefault(chief, []).append((rule.action, text))
         return out

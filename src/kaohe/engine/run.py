@@ -430,6 +430,10 @@ class Run:
                 f"policy {self.policy.id}, {where}, subject {subject}: {exc}"
             ) from None
 
+    def holds(self, sc: Scorecard, text: object, where: str) -> list[str]:
+        """The members of a scorecard for whom a condition holds."""
+        return [s for s in self.members[sc.id] if self.evaluate(text, s, where)]
+
     def _memoised(self, key: tuple[str, str], compute: Callable[[], Any]) -> Any:
         if key in self._memo:
             return self._memo[key]

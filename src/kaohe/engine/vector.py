@@ -560,10 +560,10 @@ def _policy_texts(policy: Policy) -> list[str]:
 
 
 def _to_python(series: pl.Series) -> list[Any]:
-    values = series.to_list()
-    if series.dtype == VDEC or isinstance(series.dtype, pl.Decimal):
-        return [None if v is None else +v for v in values]
-    return list(values)
+    if isinstance(series.dtype, pl.Decimal):
+        # through text: exact, and faster than polars' own Decimal conversion
+        return [None if v is None else Decimal(v) for v in series.cast(pl.String()).to_list()]
+    return list(series.to_list())
 
 
 class VectorRun(Run):
@@ -908,6 +908,14 @@ class VectorRun(Run):
                 raise PolicyRunError(f"policy {self.policy.id}, {where}: {exc}") from None
             table = self._values(key, sc, lambda: self.expr_series(sc, text, extra))
         return table[subject]
+
+    def holds(self, sc: Scorecard, text: object, where: str) -> list[str]:
+        try:
+            series = self.expr_series(sc, text, {})
+        except ExprError as exc:
+            raise PolicyRunError(f"policy {self.policy.id}, {where}: {exc}") from None
+        flags = series.cast(pl.Boolean()).fill_null(False).to_list()
+        return [s for s, hit in zip(self.members[sc.id], flags, strict=True) if hit]
 
     # ------------------------------------------------------------ dimensions
 

@@ -123,7 +123,10 @@ def cmd_score(args: argparse.Namespace) -> int:
             context = json.loads(args.context) if args.context else None
             case = load_batch(args.policy, args.period, Path(args.data), context)
         policy = load_policy(case.policy, base=case.base_dir)
-        result = score(policy, case.period, case.org, case.facts, case.context)
+        # the per-record trace is only printed by JSON (unless --no-trace) and written by xlsx;
+        # without it the vectorised evaluation scores a province's month in seconds
+        want_trace = args.format == "xlsx" or (args.format == "json" and not args.no_trace)
+        result = score(policy, case.period, case.org, case.facts, case.context, trace=want_trace)
     except errors as exc:
         print(f"kaohe score: {exc}", file=sys.stderr)
         return 2

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 
 try:
@@ -98,7 +98,7 @@ def _serial(number: float) -> datetime:
 
 
 def _epoch_ms(number: int) -> datetime:
-    utc = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=number)
+    utc = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=number)
     return utc.astimezone(LOCAL_TZ).replace(tzinfo=None)
 
 
@@ -237,8 +237,10 @@ def _parse_when(value: object, day: object) -> datetime:
     if re.fullmatch(r"\d{12,14}", raw) and EPOCH_MS_MIN <= int(raw) < EPOCH_MS_MAX:
         return _epoch_ms(int(raw))
     parts = raw.split()
-    if day is not None and not is_blank(day) and (
-        len(parts) == 1 and ":" in raw or any(raw.startswith(m) for m in _NEXT_DAY)
+    if (
+        day is not None
+        and not is_blank(day)
+        and ((len(parts) == 1 and ":" in raw) or any(raw.startswith(m) for m in _NEXT_DAY))
     ):
         clock, next_day = parse_clock(raw)
         moment = datetime.combine(parse_day(day), clock)
@@ -281,8 +283,39 @@ def parse_whole(value: object) -> int:
     return int(number)
 
 
-_TRUE = {"是", "y", "yes", "true", "1", "t", "√", "通过", "已通过", "同意", "已同意", "审批通过", "属实"}
-_FALSE = {"否", "n", "no", "false", "0", "f", "", "×", "不通过", "未通过", "驳回", "拒绝", "已拒绝", "撤销", "已撤销", "不属实"}
+_TRUE = {
+    "是",
+    "y",
+    "yes",
+    "true",
+    "1",
+    "t",
+    "√",
+    "通过",
+    "已通过",
+    "同意",
+    "已同意",
+    "审批通过",
+    "属实",
+}
+_FALSE = {
+    "否",
+    "n",
+    "no",
+    "false",
+    "0",
+    "f",
+    "",
+    "×",
+    "不通过",
+    "未通过",
+    "驳回",
+    "拒绝",
+    "已拒绝",
+    "撤销",
+    "已撤销",
+    "不属实",
+}
 
 
 def parse_flag(value: object) -> bool:

@@ -104,9 +104,7 @@ class _TableParser(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in ("td", "th"):
             self._close_cell()
-        elif tag == "tr":
-            self._close_row()
-        elif tag == "table":
+        elif tag == "tr" or tag == "table":
             self._close_row()
 
     def handle_data(self, data: str) -> None:

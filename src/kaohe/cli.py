@@ -164,6 +164,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return demo_main(args)
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Parse a file and print the preview as JSON; 0 clean, 1 with errors, 2 usage."""
+    from kaohe.ingest import MappingError, load_mapping, parse_file
+
+    if not args.dry_run:
+        print(
+            "kaohe import: only --dry-run is available here (committing is done by the web app)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        mapping = load_mapping(args.mapping) if args.mapping else None
+    except MappingError as exc:
+        print(f"kaohe import: {exc}", file=sys.stderr)
+        return 2
+    result = parse_file(args.kind, Path(args.file), mapping, pin_width=args.pin_width)
+    print(json.dumps(result.as_dict(with_rows=args.rows), ensure_ascii=False, indent=2))
+    return 1 if result.errors else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kaohe", description="考核: government service center assessment"
@@ -198,6 +218,15 @@ def build_parser() -> argparse.ArgumentParser:
     eng.add_argument("--data", help="an existing generated directory")
     eng.add_argument("--repeat", type=int, default=1)
     bench.set_defaults(func=cmd_bench)
+
+    imp = sub.add_parser("import", help="parse an export and preview it (--dry-run)")
+    imp.add_argument("kind", choices=["punches", "leave", "ratings", "cards", "votes", "scores"])
+    imp.add_argument("file")
+    imp.add_argument("--mapping", help="a saved column mapping (KAOHE_MAPPINGS_DIR/NAME.yaml)")
+    imp.add_argument("--dry-run", action="store_true", help="parse only; touch no database")
+    imp.add_argument("--pin-width", type=int, help="restore leading zeros to this width")
+    imp.add_argument("--rows", action="store_true", help="include the parsed rows")
+    imp.set_defaults(func=cmd_import)
 
     demo = sub.add_parser("demo", help="the demo (cases and a scored month)")
     demo.add_argument("--policy", default="guangde-2023")

@@ -63,3 +63,12 @@ def test_vector_reports_the_same_input_errors(path: Path) -> None:
     with pytest.raises(errors) as vector:
         score(policy, case.period, case.org, case.facts, case.context, trace=False)
     assert str(vector.value) == str(scalar.value)
+
+
+def test_reported_numbers_have_the_policy_places() -> None:
+    case = load_case(ROOT / "cases" / "guangde-2023" / "demo-month.yaml")
+    policy = load_policy(case.policy)
+    result = score(policy, case.period, case.org, case.facts, case.context, trace=False)
+    for r in result.subjects.values():
+        assert r.score is not None and r.score.as_tuple().exponent == -2
+        assert all(v.as_tuple().exponent == -2 for v in r.dimensions.values())

@@ -1063,6 +1063,12 @@ class VectorRun(Run):
 
     # ---------------------------------------------------------------- output
 
+    @staticmethod
+    def _reported(series: pl.Series, places: int, mode: str) -> list[Any]:
+        """Rounded as the policy reports, at exactly ``places`` decimals like the scalar run."""
+        rounded = _f_round(None, series, places, mode)  # type: ignore[arg-type]
+        return _to_python(rounded.cast(pl.Decimal(38, places)))
+
     def pool_of(self, subject: str) -> Any:
         sc = self.scorecard_of.get(subject)
         if sc is None or not sc.pools:
@@ -1107,9 +1113,9 @@ class VectorRun(Run):
             if not members:
                 continue
             exact = _to_python(self.score_series(sc))
-            reported = _to_python(_f_round(None, self.score_series(sc), places, mode))  # type: ignore[arg-type]
+            reported = self._reported(self.score_series(sc), places, mode)
             dims = {
-                d.code: _to_python(_f_round(None, self.dim_series(sc, d.code), places, mode))  # type: ignore[arg-type]
+                d.code: self._reported(self.dim_series(sc, d.code), places, mode)
                 for d in sc.dimensions
             }
             rule_hits = [

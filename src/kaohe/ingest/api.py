@@ -71,7 +71,8 @@ def parse_bytes(
     except RecursionError:
         result.error(None, "", "file nested too deeply to read")
         return result
-    result.format, result.encoding = book.format, book.encoding
+    result.format = result.container = book.format
+    result.encoding = book.encoding
     ctx = Context(
         pin_width=pin_width or (mapping.pin_width if mapping else None),
         defaults={**(file_defaults or {}), **(mapping.defaults if mapping else {})},

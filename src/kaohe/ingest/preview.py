@@ -28,6 +28,8 @@ class RowError:
 class ParseResult:
     """Rows typed for the engine's table plus everything a preview must show.
 
+    ``format`` is the export recognised (``dingtalk``, ``zkteco_dat``, a mapping),
+    ``container`` what the bytes really were (``xlsx``, ``html``, ``text`` ...).
     ``rows`` carry ``_row`` (the source row number) and exactly the engine
     table's fields; ``extras`` is parallel to ``rows`` with opaque, non-personal
     metadata (device status keys, DingTalk results, case numbers) that the
@@ -39,6 +41,7 @@ class ParseResult:
     kind: str
     table: str
     format: str = ""
+    container: str = ""
     encoding: str | None = None
     source_rows: int = 0
     rows: list[dict[str, Any]] = field(default_factory=list)
@@ -69,6 +72,7 @@ class ParseResult:
             "unmatched": list(self.unmatched),
             "dropped_columns": list(self.dropped_columns),
             "format": self.format,
+            "container": self.container,
             "encoding": self.encoding,
             "header_row": self.header_row,
             "timezone": self.timezone,

@@ -226,7 +226,7 @@ def sheets_from_xlsx(data: bytes) -> list[Sheet]:
     """Real row numbers via openpyxl: read-only mode pads blank rows."""
     import zipfile
 
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
 
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

@@ -298,11 +298,10 @@ def fn_absent_days(
     if substitute:
         for sid in run.index.substitutes.get(env.subject, []):
             p = run.org.people[sid]
-            if p.substitutes_for:
-                lo = max(start, p.joined) if p.joined else start
-                hi = min(end, p.left) if p.left else end
-                if lo <= hi:
-                    days.update(run.calendar.workdays(lo, hi))
+            lo = max(start, p.joined) if p.joined else start
+            hi = min(end, p.left) if p.left else end
+            if lo <= hi:
+                days.update(run.calendar.workdays(lo, hi))
     return Decimal(len(days))
 
 

@@ -296,25 +296,19 @@ class Run:
         if schedule is None or punches.height == 0:
             self.cache["__punches__"] = None
             return None
-        if True:
-            times = [(r["person"], r["time"]) for r in punches.iter_rows(named=True)]
-            first = min(t for _, t in times).date()
-            last = max(t for _, t in times).date()
-            start = Period.parse(first).start
-            end = Period.parse(last).end
-            people = [(p.id, p.joined, p.left) for p in self.org.people.values()]
-            leave = [LeaveSpan.from_row(r) for r in self.facts.rows("leave") if r.get("start")]
-            try:
-                result = derive_attendance(
-                    schedule, self.calendar, people, times, leave, start, end
-                )
-            except ValueError as exc:
-                if isinstance(exc, UnknownYearError):
-                    raise
-                raise PolicyRunError(f"policy {self.policy.id}: punches: {exc}") from None
-            self.cache["__punches__"] = result
-        cached: AttendanceResult = self.cache["__punches__"]
-        return cached
+        times = [(r["person"], r["time"]) for r in punches.iter_rows(named=True)]
+        start = Period.parse(min(t for _, t in times).date()).start
+        end = Period.parse(max(t for _, t in times).date()).end
+        people = [(p.id, p.joined, p.left) for p in self.org.people.values()]
+        leave = [LeaveSpan.from_row(r) for r in self.facts.rows("leave") if r.get("start")]
+        try:
+            result = derive_attendance(schedule, self.calendar, people, times, leave, start, end)
+        except UnknownYearError:
+            raise
+        except ValueError as exc:
+            raise PolicyRunError(f"policy {self.policy.id}: punches: {exc}") from None
+        self.cache["__punches__"] = result
+        return result
 
     def punch_attendance_rows(self, person: str) -> list[dict[str, Any]]:
         result = self.punch_attendance()

@@ -314,9 +314,8 @@ def fn_attendance(env: SubjectEnv, field: str) -> Any:
     if schedule is not None and field in ("expected_signins", "missed_signins") and env.person:
         if field == "missed_signins":
             return ZERO
-        leave = _count_leave(
-            env, (*env.run.policy.counted_as_leave, "公差", "培训"), "period", True
-        )
+        # approved leave and duty days the schedule excuses are not 应出勤 (guangde R8)
+        leave = _count_leave(env, tuple(schedule.excused), "period", True)
         return Decimal(len(schedule.signins)) * (_workdays(env) - leave)
     return None
 

@@ -833,7 +833,8 @@ class VectorRun(Run):
         from kaohe.engine.env import SubjectEnv, _count_leave, _workdays
 
         out: list[Decimal | None] = []
-        types = (*self.policy.counted_as_leave, "公差", "培训")
+        assert self.policy.schedule is not None
+        types = tuple(self.policy.schedule.excused)
         for s, need in zip(self.members[sc.id], needed.to_list(), strict=True):
             env = SubjectEnv(self, s, {})
             if env.person is None or not need:

@@ -377,6 +377,7 @@ class Schedule(Strict):
     absent_item: str | None = None
     overnight_until: time | None = None
     absent_unit: Literal["day", "signin"] = "day"
+    excused: list[str] = ["事假", "病假", "年休假", "婚假", "产假", "丧假", "调休", "公差", "培训"]
     ref: str
 
 

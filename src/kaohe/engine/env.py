@@ -289,7 +289,7 @@ def fn_absent_days(
 ) -> Decimal:
     run = env.run
     start, end = run.scope_bounds(scope)
-    wanted = set(types) if types else {"事假", "病假"}
+    wanted = set(types) if types else set(run.policy.counted_as_leave)
     days: set[date] = set()
     for row in env._leave_rows():
         approved = bool(row.get("approved", True))

@@ -51,6 +51,8 @@ def run_case(path: Path) -> tuple[bool, str]:
         if case.expect_error is not None and case.expect_error in str(exc):
             return True, f"PASS {name}"
         return False, f"FAIL {name}: {path}: {exc}"
+    except Exception as exc:  # a defect of ours: report it on this case's line, check the rest
+        return False, f"FAIL {name}: {path}: internal error {type(exc).__name__}: {exc}"
     if case.expect_error is not None:
         return (
             False,

@@ -218,3 +218,28 @@ def test_a_period_before_the_policy_took_effect_warns() -> None:
     pol = policy([item("a.01", "a")], [card("p", "person", [dim("a", max=20)])])
     result = run(pol, world(1), period="2019-05")
     assert any("施行日期" in w for w in result.warnings)
+
+
+def test_half_a_day_of_leave_derives_half_the_points() -> None:
+    from kaohe.engine import load_policy
+
+    luoshan = load_policy("luoshan")
+    leave = [
+        {"person": "P1", "type": "事假", "start": "2024-05-08", "end": "2024-05-08", "days": 0.5},
+        {"person": "P2", "type": "事假", "start": "2024-05-08", "end": "2024-05-10", "days": 2.5},
+        {"person": "P3", "type": "病假", "start": "2024-05-08", "end": "2024-05-09"},
+    ]
+    for vector in (False, True):
+        res = run_kw(luoshan, world(3), {"leave": leave}, "2024-Q2", vector)
+        # 事假 −1 a day, 病假 −0.5 a day (罗山 附件1 L359)
+        assert res.subjects["P1"].dimensions["s_attendance"] == Decimal("24.5")
+        assert res.subjects["P2"].dimensions["s_attendance"] == Decimal("22.5")
+        assert res.subjects["P3"].dimensions["s_attendance"] == Decimal("24")
+
+
+def run_kw(pol: object, org: dict[str, object], facts: dict[str, object], period: str,
+           vector: bool) -> object:
+    from kaohe.engine import build_facts, build_org, score
+
+    return score(pol, period, build_org(org), build_facts(facts), trace=not vector,  # type: ignore[arg-type]
+                 vector=vector)

@@ -197,6 +197,9 @@ def _magnitude(frame: FrameT, dim_effects: dict[str, str]) -> FrameT:
         .otherwise(base)
     )
     count = pl.col("count").fill_null(1)
+    if "_scale" in frame.collect_schema().names():
+        # derived rows for part of a day (half a day of 事假) carry their share of the points
+        major = major * pl.col("_scale").fill_null(Decimal(1)).cast(DEC)
     magnitude = (
         pl.when(pl.col("exempt")).then(pl.lit(Decimal(0), dtype=DEC)).otherwise(major * count)
     ).cast(DEC)
@@ -438,6 +441,14 @@ def fast_sums(
     counted = {
         c for it in policy.items if it.threshold for c in (it.code, *it.threshold.counts_with)
     }
+    # derived rows for part of a day carry a share of the points: not linear in count, so they
+    # are priced one by one (they still count in the counters)
+    part_day = (
+        (pl.col("_scale").is_not_null() & (pl.col("_scale") != 1))
+        if "_scale" in records.columns
+        else pl.lit(False)
+    )
+    scaled = records.filter(part_day)
     keys = ["subject", "item", "dimension", "points", "major", "exempt", "already_deducted"]
     # the flags travel packed in one small integer, and all-empty columns are not keys at all:
     # the group-by over the whole ledger is the one expensive step
@@ -449,7 +460,16 @@ def fast_sums(
     ).alias("_flags")
     agg = (
         records.lazy()
-        .group_by(["subject", "item", *optional, packed, pl.col("date").dt.truncate("1mo")])
+        .group_by(
+            [
+                "subject",
+                "item",
+                *optional,
+                packed,
+                part_day.alias("_part_day"),
+                pl.col("date").dt.truncate("1mo"),
+            ]
+        )
         .agg(
             pl.col("count").fill_null(1).sum().alias("count"),
             pl.col("count").min().alias("_min_count"),
@@ -494,6 +514,7 @@ def fast_sums(
     in_period = agg.filter(
         pl.col("_first").is_between(start, end)
         & ~pl.col("item").is_in(list(counted)).fill_null(False)
+        & ~pl.col("_part_day")
     )
     rows = in_period.with_columns(
         _row=pl.col("_row"),
@@ -508,7 +529,9 @@ def fast_sums(
     sums = priced.group_by(["target", "dimension", "part", "effect"]).agg(
         pl.col("magnitude").sum().alias("total")
     )
-    threshold_rows = records.filter(pl.col("item").is_in(list(counted)))
+    threshold_rows = pl.concat(
+        [records.filter(pl.col("item").is_in(list(counted))), scaled], how="diagonal_relaxed"
+    )
     if threshold_rows.height:
         extra = resolve(policy, org, threshold_rows, start, end)
         if extra.height:

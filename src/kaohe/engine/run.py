@@ -206,7 +206,7 @@ class Run:
                     days = self._leave_rows_days(leave, None, None)
                     if not days:
                         continue
-                    for day in days:
+                    for day, share in self._leave_shares(leave, days):
                         rows.append(
                             {
                                 "_row": leave["_row"],
@@ -218,22 +218,43 @@ class Run:
                                 "major": False,
                                 "exempt": False,
                                 "already_deducted": False,
+                                "_scale": share,
                             }
                         )
                     break
         rows.extend(self._punch_records())
-        schema = self.facts["records"].schema
+        schema = {**self.facts["records"].schema, "_scale": DEC}
         frames = [f for f in self._rating_records() if f.height] if rules.ratings else []
         if rows:
-            frames.append(
-                pl.DataFrame(rows, schema={k: v for k, v in schema.items() if k in rows[0]})
-            )
+            frames.append(pl.DataFrame(rows, schema={k: schema[k] for k in schema if k in rows[0]}))
         if not frames:
             return self.facts["records"].clear()
         return pl.concat(
             [f.select([pl.col(c).cast(schema[c]) for c in f.columns]) for f in frames],
             how="diagonal_relaxed",
         )
+
+    def _leave_shares(self, leave: dict[str, Any], days: list[date]) -> list[tuple[date, Decimal]]:
+        """Each working day of a leave row with the share of a day it takes.
+
+        A row giving ``days`` (half a day: 0.5) takes whole days first and the
+        remainder on the last one; a policy that counts part days as whole days
+        (``partial_leave_day: whole``) charges the whole day.
+        """
+        given = leave.get("days")
+        if given is None:
+            return [(d, Decimal(1)) for d in days]
+        remaining = D(given)
+        if self.policy.partial_leave_day == "whole":
+            remaining = Decimal(int(remaining.to_integral_value(rounding="ROUND_CEILING")))
+        out = []
+        for d in days:
+            if remaining <= 0:
+                break
+            share = min(Decimal(1), remaining)
+            out.append((d, share))
+            remaining -= share
+        return out
 
     def _rating_records(self) -> list[pl.DataFrame]:
         """好差评 rows the policy turns into records (a verified 差评 → business.14 …).

@@ -663,9 +663,13 @@ class VectorRun(Run):
         frame: pl.DataFrame | None = self._vec.get(key)
         if frame is None:
             rows = []
+            people = self.org.people
             for i, w in enumerate(self.members[sc.id]):
                 for p in self.index.staff.get(w, []):
-                    if self.workdays_of(p):
+                    person = people[p]
+                    # in post all period long unless dates say otherwise; only then ask the calendar
+                    whole = person.joined is None and person.left is None
+                    if whole or self.workdays_of(p):
                         rows.append((i, p))
             frame = pl.DataFrame(
                 rows, schema={"idx": pl.UInt32(), "staff": pl.String()}, orient="row"

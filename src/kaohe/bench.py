@@ -627,5 +627,9 @@ def main(args: argparse.Namespace) -> int:
         return cmd_generate(args)
     if args.bench_command == "engine":
         return cmd_engine(args)
+    if args.bench_command == "import":
+        from kaohe.web.commands.bench_import import main as bench_import
+
+        return bench_import(args)
     print(f"kaohe bench: unknown command {args.bench_command!r}", file=sys.stderr)
     return 2

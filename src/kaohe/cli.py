@@ -161,9 +161,31 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from kaohe.demo import main as demo_main
+    from kaohe.web.commands.demo import main as demo_main
 
     return demo_main(args)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from kaohe.web.commands.serve import main as run_main
+
+    return run_main(args)
+
+
+def cmd_bulletin(args: argparse.Namespace) -> int:
+    from kaohe.web.commands.bulletin import main as bulletin_main
+
+    return bulletin_main(args)
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    import os
+
+    from django.core.management import execute_from_command_line
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaohe.web.settings")
+    execute_from_command_line(["kaohe manage", *args.rest])
+    return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -171,11 +193,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     from kaohe.ingest import MappingError, load_mapping, parse_file
 
     if not args.dry_run:
-        print(
-            "kaohe import: only --dry-run is available here (committing is done by the web app)",
-            file=sys.stderr,
-        )
-        return 2
+        from kaohe.web.commands.importing import main as import_main
+
+        return import_main(args)
     try:
         mapping = load_mapping(args.mapping) if args.mapping else None
     except MappingError as exc:
@@ -219,6 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
     eng.add_argument("--facts", type=int, default=10_000_000)
     eng.add_argument("--data", help="an existing generated directory")
     eng.add_argument("--repeat", type=int, default=1)
+    bimp = bench_sub.add_parser("import", help="import punches into the configured database")
+    bimp.add_argument("--people", type=int, default=50_000)
+    bimp.add_argument("--punches", type=int, default=1_000_000)
     bench.set_defaults(func=cmd_bench)
 
     imp = sub.add_parser("import", help="parse an export and preview it (--dry-run)")
@@ -230,11 +253,27 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--rows", action="store_true", help="include the parsed rows")
     imp.set_defaults(func=cmd_import)
 
-    demo = sub.add_parser("demo", help="the demo (cases and a scored month)")
+    demo = sub.add_parser("demo", help="build a fresh demo database and serve it")
     demo.add_argument("--policy", default="guangde-2023")
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--no-serve", action="store_true")
     demo.set_defaults(func=cmd_demo)
+
+    run = sub.add_parser("run", help="serve the existing database")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--host", default="127.0.0.1")
+    run.set_defaults(func=cmd_run)
+
+    bul = sub.add_parser("bulletin", help="write a period's bulletin (通报)")
+    bul.add_argument("--period", required=True)
+    bul.add_argument("--format", choices=["xlsx", "pdf"], required=True)
+    bul.add_argument("--out", required=True)
+    bul.add_argument("--center", help="center code (default: the only one)")
+    bul.set_defaults(func=cmd_bulletin)
+
+    man = sub.add_parser("manage", help="Django management commands", add_help=False)
+    man.add_argument("rest", nargs=argparse.REMAINDER)
+    man.set_defaults(func=cmd_manage)
     return parser
 
 

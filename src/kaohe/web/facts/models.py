@@ -1,0 +1,168 @@
+"""Facts that arrive from other systems: clock punches, leave, 好差评 ratings,
+attendance summaries, votes and external scores — each tied to the import
+that brought it.
+
+Idempotency: every row carries a ``natural_key`` (a digest of what makes it
+the same fact: person, time, content, source), unique per center among rows
+not rolled back, so re-importing a file or an overlapping one adds nothing.
+Rolling back an import marks its rows; nothing is deleted.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportKind(models.TextChoices):
+    PUNCHES = "punches", _("打卡记录")
+    LEAVE = "leave", _("请假记录")
+    RATINGS = "ratings", _("好差评")
+    CARDS = "cards", _("电子监察红黄牌")
+    VOTES = "votes", _("满意度测评票")
+    SCORES = "scores", _("外部评分")
+    ATTENDANCE = "attendance", _("考勤汇总")
+
+
+class ImportBatch(models.Model):
+    center = models.ForeignKey("org.Center", on_delete=models.PROTECT, related_name="imports")
+    kind = models.CharField(_("类型"), max_length=12, choices=ImportKind.choices)
+    file_name = models.CharField(_("文件名"), max_length=200)
+    sha256 = models.CharField(_("文件摘要"), max_length=64, db_index=True)
+    format = models.CharField(_("格式"), max_length=40, blank=True)
+    encoding = models.CharField(_("编码"), max_length=20, blank=True)
+    rows = models.PositiveIntegerField(_("行数"), default=0)
+    added = models.PositiveIntegerField(_("新增"), default=0)
+    duplicates = models.PositiveIntegerField(_("重复"), default=0)
+    unmatched = models.PositiveIntegerField(_("未匹配"), default=0)
+    imported_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("导入人"),
+    )
+    imported_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
+    rolled_back_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    rolled_back_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rollback_reason = models.TextField(_("撤销原因"), blank=True)
+
+    class Meta:
+        verbose_name = _("导入批次")
+        verbose_name_plural = _("导入批次")
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name}"
+
+
+class Fact(models.Model):
+    center = models.ForeignKey("org.Center", on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    natural_key = models.CharField(max_length=64)
+    rolled_back = models.BooleanField(default=False)
+
+    class Meta:
+        abstract = True
+
+
+def _unique_live(name: str) -> list[models.BaseConstraint]:
+    return [
+        models.UniqueConstraint(
+            fields=["center", "natural_key"],
+            condition=models.Q(rolled_back=False),
+            name=f"{name}_natural_key_live",
+        )
+    ]
+
+
+class Punch(Fact):
+    person = models.ForeignKey("org.Person", on_delete=models.PROTECT, related_name="punches")
+    time = models.DateTimeField(_("打卡时间"))
+    device = models.CharField(_("设备"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("打卡记录")
+        verbose_name_plural = _("打卡记录")
+        constraints = _unique_live("punch")
+        indexes = [models.Index(fields=["person", "time"])]
+
+
+class Leave(Fact):
+    person = models.ForeignKey("org.Person", on_delete=models.PROTECT, related_name="leaves")
+    type = models.CharField(_("假别"), max_length=30)
+    start = models.DateField(_("开始"))
+    end = models.DateField(_("结束"))
+    days = models.DecimalField(_("天数"), max_digits=6, decimal_places=2, null=True, blank=True)
+    approved = models.BooleanField(_("已批准"), default=True)
+
+    class Meta:
+        verbose_name = _("请假记录")
+        verbose_name_plural = _("请假记录")
+        constraints = _unique_live("leave")
+
+
+class Rating(Fact):
+    date = models.DateField(_("评价日期"))
+    window = models.ForeignKey(
+        "org.Window", null=True, blank=True, on_delete=models.PROTECT, related_name="ratings"
+    )
+    person = models.ForeignKey(
+        "org.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="ratings"
+    )
+    stars = models.PositiveSmallIntegerField(_("星级"))
+    verified = models.BooleanField(_("差评已核实"), default=False)
+    default = models.BooleanField(_("默认评价"), default=False)
+    external_id = models.CharField(_("评价编号"), max_length=80, blank=True)
+
+    class Meta:
+        verbose_name = _("好差评")
+        verbose_name_plural = _("好差评")
+        constraints = _unique_live("rating")
+        indexes = [models.Index(fields=["center", "date"])]
+
+
+class AttendanceSummary(Fact):
+    person = models.ForeignKey("org.Person", on_delete=models.PROTECT, related_name="attendance")
+    month = models.CharField(_("月份"), max_length=7)
+    workdays = models.DecimalField(_("应出勤天数"), max_digits=6, decimal_places=2, null=True)
+    present_days = models.DecimalField(_("实出勤天数"), max_digits=6, decimal_places=2, null=True)
+    expected_signins = models.DecimalField(
+        _("应签到次数"), max_digits=6, decimal_places=2, null=True
+    )
+    missed_signins = models.DecimalField(_("漏签次数"), max_digits=6, decimal_places=2, null=True)
+
+    class Meta:
+        verbose_name = _("考勤汇总")
+        verbose_name_plural = _("考勤汇总")
+        constraints = _unique_live("attendance")
+
+
+class Vote(Fact):
+    period = models.CharField(_("考核期"), max_length=10)
+    group = models.CharField(_("投票组"), max_length=40)
+    voter = models.CharField(_("投票人"), max_length=60)
+    subject = models.CharField(_("被评对象"), max_length=60)
+    level = models.CharField(_("评价等次"), max_length=10)
+
+    class Meta:
+        verbose_name = _("测评票")
+        verbose_name_plural = _("测评票")
+        constraints = _unique_live("vote")
+
+
+class ExternalScore(Fact):
+    period = models.CharField(_("考核期"), max_length=10)
+    source = models.CharField(_("来源"), max_length=40)
+    subject = models.CharField(_("对象"), max_length=60)
+    value = models.DecimalField(_("分值"), max_digits=9, decimal_places=4, null=True)
+    rank = models.PositiveIntegerField(_("名次"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("外部评分")
+        verbose_name_plural = _("外部评分")
+        constraints = _unique_live("external_score")

@@ -1,0 +1,228 @@
+"""From the database to the engine's inputs: the policy in force, the roster of a
+period, and the period's fact tables.
+
+Engine ids are the center's own codes (window 编号, person 工号, unit 代码), so
+a trace reads the way the hall speaks.  Ledger records are passed with their
+primary key as the engine's row number: every trace line that names a row
+names the record behind it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from kaohe.engine import Facts, Org, Period, Policy, build_facts, build_org, load_policy
+from kaohe.engine.policy.loader import parse_policy
+from kaohe.web.facts.models import (
+    AttendanceSummary,
+    ExternalScore,
+    Leave,
+    Punch,
+    Rating,
+    Vote,
+)
+from kaohe.web.ledger.models import Record
+from kaohe.web.org.models import Assignment, Center, CenterPolicy, PolicySource, Unit, Window
+
+
+class NoPolicyError(LookupError):
+    """The center has no regulation in force on the day asked for."""
+
+
+def policy_row(center: Center, on: date) -> CenterPolicy:
+    row = (
+        CenterPolicy.objects.filter(center=center, effective_from__lte=on)
+        .order_by("-effective_from", "-id")
+        .first()
+    )
+    if row is None:
+        row = CenterPolicy.objects.filter(center=center).order_by("effective_from", "id").first()
+    if row is None:
+        raise NoPolicyError(f"{center} 尚未选定考核办法")
+    return row
+
+
+def policy_for(center: Center, on: date) -> Policy:
+    """The regulation in force on ``on``: bundled by id, or the center's own edited copy."""
+    row = policy_row(center, on)
+    if row.source == PolicySource.CUSTOM and row.yaml_text:
+        return parse_policy(row.yaml_text, f"{center.code}/{row.policy_id}.yaml")
+    return load_policy(row.policy_id)
+
+
+def roster(center: Center, period: Period) -> Org:
+    """The organisation as it stood in the period.
+
+    Everyone with an assignment overlapping the period is on the roster, at
+    the post of his latest such assignment; ``joined`` and ``left`` come from
+    the first start and last end of all his assignments, so the engine can
+    prorate or exclude people who joined or left part-way.
+    """
+    start, end = period.start, period.end
+    units = {u.pk: u for u in Unit.objects.filter(center=center)}
+    windows = {w.pk: w for w in Window.objects.filter(center=center)}
+    by_person: dict[int, list[Assignment]] = defaultdict(list)
+    for a in (
+        Assignment.objects.filter(person__center=center)
+        .select_related("person", "substitutes_for")
+        .order_by("person_id", "start", "id")
+    ):
+        by_person[a.person_id].append(a)
+    people: list[dict[str, Any]] = []
+    for assignments in by_person.values():
+        overlapping = [
+            a for a in assignments if a.start <= end and (a.end is None or a.end >= start)
+        ]
+        if not overlapping:
+            continue
+        post = overlapping[-1]
+        person = post.person
+        ends = [a.end for a in assignments]
+        row: dict[str, Any] = {
+            "id": person.code,
+            "name": person.name,
+            "role": person.role,
+            "employment": person.employment,
+            "joined": min(a.start for a in assignments),
+            "left": None if any(e is None for e in ends) else max(e for e in ends if e),
+        }
+        if post.window_id:
+            row["window"] = windows[post.window_id].code
+        if post.unit_id:
+            row["unit"] = units[post.unit_id].code
+        named = [windows[a.window_id].code for a in overlapping if a.window_id]
+        if person.role == "chief_rep" and named:
+            row["windows"] = sorted(set(named))
+        if post.substitutes_for_id and post.substitutes_for:
+            row["substitutes_for"] = post.substitutes_for.code
+        if person.pin:
+            row["pin"] = person.pin
+        people.append(row)
+    wanted_windows = {w for p in people for w in [p.get("window"), *p.get("windows", [])] if w}
+    return build_org(
+        {
+            "units": [{"id": u.code, "name": u.name} for u in units.values()],
+            "windows": [
+                {
+                    "id": w.code,
+                    "name": w.name,
+                    "unit": units[w.unit_id].code if w.unit_id else None,
+                    "kind": w.kind,
+                }
+                for w in windows.values()
+                if w.active or w.code in wanted_windows
+            ],
+            "people": _substitutes_last(people),
+        }
+    )
+
+
+def _substitutes_last(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A substitute names someone who must be on the roster too."""
+    codes = {p["id"] for p in people}
+    for p in people:
+        if p.get("substitutes_for") not in (None, *codes):
+            p.pop("substitutes_for")
+    return people
+
+
+def facts(center: Center, period: Period) -> Facts:
+    """The period's facts, live rows only (voided records and rolled-back imports are out)."""
+    start, end = period.start, period.end
+    records = [
+        {
+            "_row": r.pk,
+            "date": r.date,
+            "subject": r.person.code if r.person_id else r.window.code,
+            "item": r.item_code,
+            "count": r.count,
+            "points": r.points,
+            "major": r.major,
+            "exempt": r.exempt,
+            "note": r.note or None,
+        }
+        for r in Record.objects.filter(
+            center=center, voided_at__isnull=True, date__gte=start, date__lte=end
+        )
+        .select_related("person", "window")
+        .order_by("date", "id")
+    ]
+    live = Q(center=center, rolled_back=False)
+    # Punches are stored aware; the engine reads the wall-clock time in the hall.
+    punches = [
+        {"person": code, "time": timezone.localtime(t).replace(tzinfo=None)}
+        for code, t in Punch.objects.filter(live, time__date__gte=start, time__date__lte=end)
+        .values_list("person__code", "time")
+        .order_by("time")
+    ]
+    leave = [
+        {"person": code, "type": t, "start": s, "end": e, "days": d, "approved": ok}
+        for code, t, s, e, d, ok in Leave.objects.filter(
+            live, start__lte=end, end__gte=start
+        ).values_list("person__code", "type", "start", "end", "days", "approved")
+    ]
+    ratings = [
+        {"date": d, "window": w, "person": p, "stars": s, "verified": v, "default": df}
+        for d, w, p, s, v, df in Rating.objects.filter(
+            live, date__gte=start, date__lte=end
+        ).values_list("date", "window__code", "person__code", "stars", "verified", "default")
+    ]
+    months = {f"{y:04d}-{m:02d}" for y, m in _months(start, end)}
+    attendance = [
+        {
+            "person": code,
+            "month": mo,
+            "workdays": wd,
+            "present_days": pd,
+            "expected_signins": es,
+            "missed_signins": ms,
+        }
+        for code, mo, wd, pd, es, ms in AttendanceSummary.objects.filter(
+            live, month__in=months
+        ).values_list(
+            "person__code",
+            "month",
+            "workdays",
+            "present_days",
+            "expected_signins",
+            "missed_signins",
+        )
+    ]
+    votes = [
+        {"group": g, "voter": v, "subject": s, "level": lv}
+        for g, v, s, lv in Vote.objects.filter(live, period=str(period)).values_list(
+            "group", "voter", "subject", "level"
+        )
+    ]
+    scores = [
+        {"source": so, "subject": s, "value": v, "rank": r}
+        for so, s, v, r in ExternalScore.objects.filter(live, period=str(period)).values_list(
+            "source", "subject", "value", "rank"
+        )
+    ]
+    tables: dict[str, object] = {"records": records}
+    for name, rows in (
+        ("punches", punches),
+        ("leave", leave),
+        ("ratings", ratings),
+        ("attendance", attendance),
+        ("votes", votes),
+        ("scores", scores),
+    ):
+        if rows:
+            tables[name] = rows
+    return build_facts(tables)
+
+
+def _months(start: date, end: date) -> list[tuple[int, int]]:
+    out = []
+    y, m = start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        out.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out

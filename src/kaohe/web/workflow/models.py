@@ -1,0 +1,1 @@
+"""The monthly cycle: period states, publicity, appeals, adjustments, snapshots, bulletins."""

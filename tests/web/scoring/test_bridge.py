@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from kaohe.engine import Period
+from kaohe.web.ledger.models import Record
+from kaohe.web.org.models import Assignment, CenterPolicy
+from kaohe.web.scoring import bridge
+from kaohe.web.scoring.models import RunStatus
+from kaohe.web.scoring.services import compute
+from tests.web.personas import World
+
+
+@pytest.fixture
+def guangde(world: World) -> World:
+    CenterPolicy.objects.filter(center=world.center).update(policy_id="guangde-2023")
+    return world
+
+
+def test_roster_follows_assignments(world: World) -> None:
+    Assignment.objects.filter(person=world.li).update(end=date(2024, 4, 15))
+    Assignment.objects.create(person=world.li, window=world.a2, start=date(2024, 4, 16))
+    april = bridge.roster(world.center, Period.parse("2024-04"))
+    assert april.people["1002"].window == "A2"
+    assert april.people["1002"].joined == date(2024, 1, 1)
+    may = bridge.roster(world.center, Period.parse("2024-05"))
+    assert may.people["1002"].window == "A2"
+    march = bridge.roster(world.center, Period.parse("2024-03"))
+    assert march.people["1002"].window == "A1"
+    assert march.people["9001"].unit == "A"
+
+
+def test_voided_records_are_not_facts(guangde: World) -> None:
+    w = guangde
+    keep = Record.objects.create(
+        center=w.center,
+        person=w.zhang,
+        policy_id="guangde-2023",
+        item_code="discipline.01",
+        item_name="x",
+        date=date(2024, 5, 6),
+    )
+    Record.objects.create(
+        center=w.center,
+        person=w.zhang,
+        policy_id="guangde-2023",
+        item_code="discipline.01",
+        item_name="x",
+        date=date(2024, 5, 7),
+        voided_at=datetime(2024, 5, 8, tzinfo=UTC),
+        void_reason="录错",
+    )
+    records = bridge.facts(w.center, Period.parse("2024-05")).tables["records"]
+    assert records["_row"].to_list() == [keep.pk]
+
+
+def test_compute_stores_engine_result_with_record_ids(guangde: World) -> None:
+    w = guangde
+    rec = Record.objects.create(
+        center=w.center,
+        person=w.zhang,
+        policy_id="guangde-2023",
+        item_code="discipline.01",
+        item_name="x",
+        date=date(2024, 5, 6),
+    )
+    run = compute(w.center, "2024-05")
+    assert run.status == RunStatus.CURRENT, run.error
+    zhang = run.result["subjects"]["1001"]
+    li = run.result["subjects"]["1002"]
+    assert Decimal(zhang["score"]) < Decimal(li["score"])
+    assert any(t["record"] == rec.pk for t in zhang["trace"])

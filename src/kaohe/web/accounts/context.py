@@ -17,12 +17,13 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("scoring:my_card", "我的考核", frozenset({Role.STAFF, Role.CHIEF})),
     ("scoring:top_items", "失分分析", frozenset({Role.INSPECTOR, Role.LEADER, Role.CHIEF})),
     ("facts:imports", "数据导入", frozenset({Role.INSPECTOR})),
+    ("facts:attendance", "考勤明细", frozenset({Role.INSPECTOR, Role.LEADER, Role.CHIEF, Role.STAFF})),
     (
         "workflow:periods",
         "考核周期",
         frozenset({Role.INSPECTOR, Role.LEADER, Role.CHIEF, Role.STAFF}),
     ),
-    ("org:windows", "组织机构", frozenset({Role.INSPECTOR, Role.LEADER, Role.SYSADMIN})),
+    ("org:windows", "组织机构", frozenset({Role.INSPECTOR, Role.LEADER, Role.SYSADMIN, Role.CHIEF})),
     ("org:policy", "考核办法", frozenset({Role.INSPECTOR, Role.LEADER, Role.SYSADMIN})),
     ("accounts:users", "用户管理", frozenset({Role.SYSADMIN})),
     ("accounts:security", "安全管理", frozenset({Role.SECADMIN})),
@@ -44,5 +45,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             url = reverse(name)
         except NoReverseMatch:
             continue
-        items.append({"url": url, "label": label, "active": request.path.startswith(url)})
+        items.append({"url": url, "label": label, "active": False})
+    # Only the longest matching entry is current (/ledger/patrol/ is not also /ledger/).
+    best = max(
+        (i for i in items if request.path.startswith(i["url"])),
+        key=lambda i: len(i["url"]),
+        default=None,
+    )
+    if best is not None:
+        best["active"] = True
     return {"nav": items}

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import models
 from django.http import HttpRequest
+from django.utils.functional import Promise
 
 from kaohe.web.audit.models import AuditEntry
 
@@ -29,6 +30,8 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, Promise):  # a lazy translation
+        return str(value)
     return value
 
 

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
+
+from kaohe.web.audit import views
 
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.log, name="log"),
+    re_path(r"^export\.(?P<fmt>csv|xlsx)$", views.export, name="export"),
+]

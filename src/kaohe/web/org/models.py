@@ -63,6 +63,7 @@ class CenterPolicy(models.Model):
 class Hall(models.Model):
     center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="halls")
     name = models.CharField(_("名称"), max_length=100)
+    active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
         verbose_name = _("大厅")
@@ -78,6 +79,7 @@ class Unit(models.Model):
     center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="units")
     code = models.CharField(_("代码"), max_length=40)
     name = models.CharField(_("名称"), max_length=100)
+    active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
         verbose_name = _("进驻单位")

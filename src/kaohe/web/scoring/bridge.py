@@ -10,7 +10,7 @@ names the record behind it.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Q
@@ -93,8 +93,10 @@ def roster(center: Center, period: Period) -> Org:
         }
         if post.window_id:
             row["window"] = windows[post.window_id].code
-        if post.unit_id:
-            row["unit"] = units[post.unit_id].code
+        # A chief rep keeps his unit even when later also given named windows.
+        unit_post = next((a for a in reversed(overlapping) if a.unit_id), None)
+        if unit_post is not None:
+            row["unit"] = units[unit_post.unit_id].code
         named = [windows[a.window_id].code for a in overlapping if a.window_id]
         if person.role == "chief_rep" and named:
             row["windows"] = sorted(set(named))
@@ -154,9 +156,11 @@ def facts(center: Center, period: Period) -> Facts:
     ]
     live = Q(center=center, rolled_back=False)
     # Punches are stored aware; the engine reads the wall-clock time in the hall.
+    since = timezone.make_aware(datetime.combine(start, time.min))
+    until = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min))
     punches = [
         {"person": code, "time": timezone.localtime(t).replace(tzinfo=None)}
-        for code, t in Punch.objects.filter(live, time__date__gte=start, time__date__lte=end)
+        for code, t in Punch.objects.filter(live, time__gte=since, time__lt=until)
         .values_list("person__code", "time")
         .order_by("time")
     ]
@@ -205,6 +209,10 @@ def facts(center: Center, period: Period) -> Facts:
             "source", "subject", "value", "rank"
         )
     ]
+    # Imported here: the workflow app's selectors import this module.
+    from kaohe.web.workflow.selectors import adjustments_for
+
+    adjustments = adjustments_for(center, str(period))
     tables: dict[str, object] = {"records": records}
     for name, rows in (
         ("punches", punches),
@@ -213,6 +221,7 @@ def facts(center: Center, period: Period) -> Facts:
         ("attendance", attendance),
         ("votes", votes),
         ("scores", scores),
+        ("adjustments", adjustments),
     ):
         if rows:
             tables[name] = rows

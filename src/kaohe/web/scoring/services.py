@@ -19,7 +19,7 @@ from django.utils import timezone
 from kaohe.engine import InputError, Org, Period, PolicyRunError, UnknownYearError, score
 from kaohe.engine.expr import ExprError
 from kaohe.engine.results import RunResult
-from kaohe.engine.workdays import DEFAULT_CALENDAR
+from kaohe.web.facts.selectors import work_calendar
 from kaohe.web.org.models import Center, Person
 from kaohe.web.scoring import bridge
 from kaohe.web.scoring.models import RunStatus, ScoreRun
@@ -104,7 +104,7 @@ def compute(center: Center, period: Period | str) -> ScoreRun:
             org,
             facts,
             context=dict(center.context or {}),
-            calendar=DEFAULT_CALENDAR,
+            calendar=work_calendar(center),
             trace=True,
         )
     except (UnknownYearError, InputError, PolicyRunError, ExprError, bridge.NoPolicyError) as exc:

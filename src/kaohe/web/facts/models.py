@@ -35,6 +35,7 @@ class ImportBatch(models.Model):
     added = models.PositiveIntegerField(_("新增"), default=0)
     duplicates = models.PositiveIntegerField(_("重复"), default=0)
     unmatched = models.PositiveIntegerField(_("未匹配"), default=0)
+    period = models.CharField(_("考核期"), max_length=10, blank=True)
     imported_by = models.ForeignKey(
         "accounts.User",
         null=True,
@@ -84,6 +85,7 @@ class Punch(Fact):
     person = models.ForeignKey("org.Person", on_delete=models.PROTECT, related_name="punches")
     time = models.DateTimeField(_("打卡时间"))
     device = models.CharField(_("设备"), max_length=60, blank=True)
+    note = models.CharField(_("补卡原因"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("打卡记录")
@@ -166,3 +168,96 @@ class ExternalScore(Fact):
         verbose_name = _("外部评分")
         verbose_name_plural = _("外部评分")
         constraints = _unique_live("external_score")
+
+
+class PinAlias(models.Model):
+    """A clock PIN (or an export's employee number) that belongs to a person.
+
+    One person may carry different PINs on different devices; an unknown PIN
+    mapped once on a preview page is remembered here, so the next import of
+    the same device maps it too.
+    """
+
+    center = models.ForeignKey("org.Center", on_delete=models.PROTECT, related_name="+")
+    pin = models.CharField(_("考勤机编号"), max_length=40)
+    person = models.ForeignKey("org.Person", on_delete=models.PROTECT, related_name="pin_aliases")
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("编号映射")
+        verbose_name_plural = _("编号映射")
+        constraints = [models.UniqueConstraint(fields=["center", "pin"], name="pin_alias_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.pin} → {self.person}"
+
+
+class CardColour(models.TextChoices):
+    YELLOW = "yellow", _("黄牌")
+    RED = "red", _("红牌")
+
+
+class Card(Fact):
+    """An e-supervision card as imported; its deduction lives in the ledger record it made."""
+
+    record = models.OneToOneField(
+        "ledger.Record", on_delete=models.PROTECT, related_name="card", null=True, blank=True
+    )
+    case = models.CharField(_("办件编号"), max_length=100)
+    stage = models.CharField(_("环节"), max_length=100, blank=True)
+    colour = models.CharField(_("颜色"), max_length=6, choices=CardColour.choices)
+    date = models.DateField(_("亮牌日期"))
+
+    class Meta:
+        verbose_name = _("红黄牌")
+        verbose_name_plural = _("红黄牌")
+        constraints = _unique_live("card")
+
+
+class DayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("休息日")
+    WORKDAY = "workday", _("工作日")
+
+
+class CalendarYear(models.Model):
+    """A year whose State Council arrangement an administrator has entered in full."""
+
+    center = models.ForeignKey("org.Center", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年份"))
+    note = models.CharField(_("依据"), max_length=200, blank=True)
+    entered_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    entered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("节假日安排年度")
+        verbose_name_plural = _("节假日安排年度")
+        ordering = ["year"]
+        constraints = [
+            models.UniqueConstraint(fields=["center", "year"], name="calendar_year_unique")
+        ]
+
+
+class CalendarDay(models.Model):
+    """One day that differs from the default: a holiday or local closure, or a 调休 workday."""
+
+    center = models.ForeignKey("org.Center", on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("日期"))
+    kind = models.CharField(_("类型"), max_length=8, choices=DayKind.choices)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("日历调整")
+        verbose_name_plural = _("日历调整")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["center", "date"], name="calendar_day_unique")
+        ]

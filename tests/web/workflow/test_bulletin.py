@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from kaohe.engine import load_policy
 from kaohe.web.commands.bulletin import main as bulletin_main
 from kaohe.web.workflow import exports
 from kaohe.web.workflow.models import Snapshot
@@ -59,6 +60,8 @@ def test_bulletin_xlsx_read_back_equals_the_snapshot(cycle: Cycle) -> None:
     assert about["A1"].value == TITLE
     assert (about["A2"].value, about["B2"].value) == ("发文单位", "测试区政务服务管理办公室")
     assert about["B6"].value == 1  # version
+    policy = load_policy("guangde-2023")
+    dim_codes = {d.name: d.code for sc in policy.scorecards for d in sc.dimensions}
     seen = set()
     for name in book.sheetnames[1:-1]:
         ws = book[name]
@@ -70,7 +73,9 @@ def test_bulletin_xlsx_read_back_equals_the_snapshot(cycle: Cycle) -> None:
             seen.add(row[1])
             assert row[0] == subject["rank"]
             assert (row[2], _num(row[4])) == (subject["name"], subject["score"])
-            assert [_num(v) for v in row[5:-3]] == list(subject["dimensions"].values())
+            # Columns follow the policy's dimension order (PostgreSQL's jsonb keeps no key order).
+            codes = [dim_codes[name] for name in header[5:-3]]
+            assert [_num(v) for v in row[5:-3]] == [subject["dimensions"][c] for c in codes]
             assert (row[-3] or None) == subject["grade"]
     assert seen == set(snap.result["subjects"])
     b1 = next(

@@ -210,9 +210,10 @@ def facts(center: Center, period: Period) -> Facts:
         )
     ]
     # Imported here: the workflow app's selectors import this module.
-    from kaohe.web.workflow.selectors import adjustments_for
+    from kaohe.web.workflow.selectors import adjustments_for, history_for
 
     adjustments = adjustments_for(center, str(period))
+    history = history_for(center, str(period))
     tables: dict[str, object] = {"records": records}
     for name, rows in (
         ("punches", punches),
@@ -222,6 +223,7 @@ def facts(center: Center, period: Period) -> Facts:
         ("votes", votes),
         ("scores", scores),
         ("adjustments", adjustments),
+        ("history", history),
     ):
         if rows:
             tables[name] = rows

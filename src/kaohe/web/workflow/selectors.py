@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from kaohe.engine import Period, Policy, load_policy
+from kaohe.engine import Period, PeriodKind, Policy, load_policy
 from kaohe.engine.workdays import DEFAULT_CALENDAR, UnknownYearError
 from kaohe.web.accounts.models import Role, User
 from kaohe.web.accounts.scope import visible_people, visible_windows
@@ -340,3 +340,36 @@ def voters(period: AssessmentPeriod) -> list[tuple[str, str]]:
     ):
         seen[(g, v)] = None
     return list(seen)
+
+
+def history_for(center: Center, period: str) -> list[dict[str, Any]]:
+    """The engine's ``history`` table: each person's grade in earlier published years.
+
+    Only published yearly snapshots count (their latest version): multi-year
+    actions such as 宝山's promotion after two consecutive 优秀 stand on results
+    that went through publicity, never on drafts.  A ``promote`` action in a
+    published year marks that year as a promotion, which restarts the streaks.
+    """
+    p = Period.parse(period)
+    if p.kind is not PeriodKind.YEAR:
+        return []
+    rows: list[dict[str, Any]] = []
+    years = AssessmentPeriod.objects.filter(center=center).exclude(snapshots=None)
+    for ap in years:
+        if not ap.period.isdigit() or int(ap.period) >= p.start.year:
+            continue
+        snap = latest_snapshot(ap)
+        if snap is None:
+            continue
+        for code, subject in (snap.result or {}).get("subjects", {}).items():
+            if subject.get("kind") != "person" or not subject.get("grade"):
+                continue
+            rows.append(
+                {
+                    "person": code,
+                    "year": int(ap.period),
+                    "grade": subject["grade"],
+                    "promoted": "promote" in (subject.get("actions") or []),
+                }
+            )
+    return rows

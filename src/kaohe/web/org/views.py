@@ -7,6 +7,7 @@ their scope (anything else is 404).  The other admin roles get 403.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -388,72 +389,81 @@ def _assignment_page(
     )
 
 
+def _assignment_action(
+    request: HttpRequest,
+    person: Person,
+    form: forms.Form,
+    title: str,
+    act: Callable[[dict[str, Any]], str],
+) -> HttpResponse:
+    """Run one assignment service on a valid POST; ``act`` calls it and returns the success message.
+
+    A service's ValidationError lands on the form fields it names and the page is shown again.
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = act(form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect("org:person", code=person.code)
+    return _assignment_page(request, person, form, title)
+
+
 @role_required(*MANAGERS)
 def person_join(request: HttpRequest, code: str) -> HttpResponse:
     user = _user(request)
     person = _person(request, code)
+
+    def act(d: dict[str, Any]) -> str:
+        services.person_join(
+            person=person,
+            window=d["window"],
+            unit=d["unit"],
+            start=d["start"],
+            note=d["note"],
+            by=user,
+            request=request,
+        )
+        return f"{person.name} 已到岗"
+
     form = JoinForm(request.POST or None, center=user.center)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.person_join(
-                person=person,
-                window=d["window"],
-                unit=d["unit"],
-                start=d["start"],
-                note=d["note"],
-                by=user,
-                request=request,
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, f"{person.name} 已到岗")
-            return redirect("org:person", code=person.code)
-    return _assignment_page(request, person, form, "到岗")
+    return _assignment_action(request, person, form, "到岗", act)
 
 
 @role_required(*MANAGERS)
 def person_transfer(request: HttpRequest, code: str) -> HttpResponse:
     user = _user(request)
     person = _person(request, code)
+
+    def act(d: dict[str, Any]) -> str:
+        services.person_transfer(
+            person=person,
+            to_window=d["to_window"],
+            on=d["on"],
+            note=d["note"],
+            by=user,
+            request=request,
+        )
+        return f"{person.name} 已调至 {d['to_window']}"
+
     form = TransferForm(request.POST or None, center=user.center)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.person_transfer(
-                person=person,
-                to_window=d["to_window"],
-                on=d["on"],
-                note=d["note"],
-                by=user,
-                request=request,
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, f"{person.name} 已调至 {d['to_window']}")
-            return redirect("org:person", code=person.code)
-    return _assignment_page(request, person, form, "调动")
+    return _assignment_action(request, person, form, "调动", act)
 
 
 @role_required(*MANAGERS)
 def person_leave(request: HttpRequest, code: str) -> HttpResponse:
     user = _user(request)
     person = _person(request, code)
-    form = LeaveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.person_leave(
-                person=person, on=d["on"], reason=d["reason"], by=user, request=request
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, f"{person.name} 已离岗")
-            return redirect("org:person", code=person.code)
-    return _assignment_page(request, person, form, "离岗")
+
+    def act(d: dict[str, Any]) -> str:
+        services.person_leave(
+            person=person, on=d["on"], reason=d["reason"], by=user, request=request
+        )
+        return f"{person.name} 已离岗"
+
+    return _assignment_action(request, person, LeaveForm(request.POST or None), "离岗", act)
 
 
 @role_required(*MANAGERS)
@@ -463,27 +473,23 @@ def person_substitute(request: HttpRequest, code: str) -> HttpResponse:
     replaced = _person(request, code)
     current = selectors.current_assignment(replaced)
     initial = {"window": current.window_id} if current and current.window_id else {}
+
+    def act(d: dict[str, Any]) -> str:
+        services.substitute_start(
+            substitute=d["substitute"],
+            replaced=replaced,
+            window=d["window"],
+            start=d["start"],
+            end=d["end"],
+            by=user,
+            request=request,
+        )
+        return f"已安排 {d['substitute'].name} 顶岗 {replaced.name}"
+
     form = SubstituteForm(
         request.POST or None, initial=initial, center=user.center, replaced=replaced
     )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.substitute_start(
-                substitute=d["substitute"],
-                replaced=replaced,
-                window=d["window"],
-                start=d["start"],
-                end=d["end"],
-                by=user,
-                request=request,
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, f"已安排 {d['substitute'].name} 顶岗 {replaced.name}")
-            return redirect("org:person", code=replaced.code)
-    return _assignment_page(request, replaced, form, "安排顶岗")
+    return _assignment_action(request, replaced, form, "安排顶岗", act)
 
 
 # ---------------------------------------------------------------- policy

@@ -9,11 +9,11 @@ so any past period still gets the roster and rules it had.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 
 from kaohe.engine import bundled_policy_ids
@@ -34,6 +34,21 @@ from kaohe.web.org.models import (
 
 # ---------------------------------------------------------------- halls, units, windows
 
+M = TypeVar("M", bound=Model)
+
+
+def _change(obj: M, action: str, by: Any, request: HttpRequest | None, **fields: Any) -> M:
+    """Set ``fields`` on ``obj`` and write the audit row with before/after, in one transaction."""
+    with transaction.atomic():
+        before = snapshot(obj)
+        for name, value in fields.items():
+            setattr(obj, name, value)
+        obj.save(update_fields=list(fields))
+        audit_log(
+            actor=by, action=action, obj=obj, before=before, after=snapshot(obj), request=request
+        )
+    return obj
+
 
 def hall_create(*, center: Center, name: str, by: Any, request: HttpRequest | None = None) -> Hall:
     with transaction.atomic():
@@ -43,38 +58,16 @@ def hall_create(*, center: Center, name: str, by: Any, request: HttpRequest | No
 
 
 def hall_update(*, hall: Hall, name: str, by: Any, request: HttpRequest | None = None) -> Hall:
-    with transaction.atomic():
-        before = snapshot(hall)
-        hall.name = name
-        hall.save(update_fields=["name"])
-        audit_log(
-            actor=by,
-            action="hall.update",
-            obj=hall,
-            before=before,
-            after=snapshot(hall),
-            request=request,
-        )
-    return hall
+    return _change(hall, "hall.update", by, request, name=name)
 
 
 def hall_set_active(
     *, hall: Hall, active: bool, by: Any, request: HttpRequest | None = None
 ) -> Hall:
     """Halls are switched off, never deleted: windows and history still name them."""
-    with transaction.atomic():
-        before = snapshot(hall)
-        hall.active = active
-        hall.save(update_fields=["active"])
-        audit_log(
-            actor=by,
-            action="hall.activate" if active else "hall.deactivate",
-            obj=hall,
-            before=before,
-            after=snapshot(hall),
-            request=request,
-        )
-    return hall
+    return _change(
+        hall, "hall.activate" if active else "hall.deactivate", by, request, active=active
+    )
 
 
 def unit_create(
@@ -90,37 +83,15 @@ def unit_create(
 
 
 def unit_update(*, unit: Unit, name: str, by: Any, request: HttpRequest | None = None) -> Unit:
-    with transaction.atomic():
-        before = snapshot(unit)
-        unit.name = name
-        unit.save(update_fields=["name"])
-        audit_log(
-            actor=by,
-            action="unit.update",
-            obj=unit,
-            before=before,
-            after=snapshot(unit),
-            request=request,
-        )
-    return unit
+    return _change(unit, "unit.update", by, request, name=name)
 
 
 def unit_set_active(
     *, unit: Unit, active: bool, by: Any, request: HttpRequest | None = None
 ) -> Unit:
-    with transaction.atomic():
-        before = snapshot(unit)
-        unit.active = active
-        unit.save(update_fields=["active"])
-        audit_log(
-            actor=by,
-            action="unit.activate" if active else "unit.deactivate",
-            obj=unit,
-            before=before,
-            after=snapshot(unit),
-            request=request,
-        )
-    return unit
+    return _change(
+        unit, "unit.activate" if active else "unit.deactivate", by, request, active=active
+    )
 
 
 def _check_place(center: Center, unit: Unit | None, hall: Hall | None) -> None:
@@ -166,41 +137,16 @@ def window_update(
     request: HttpRequest | None = None,
 ) -> Window:
     _check_place(window.center, unit, hall)
-    with transaction.atomic():
-        before = snapshot(window)
-        window.name = name
-        window.kind = kind
-        window.unit = unit
-        window.hall = hall
-        window.save(update_fields=["name", "kind", "unit", "hall"])
-        audit_log(
-            actor=by,
-            action="window.update",
-            obj=window,
-            before=before,
-            after=snapshot(window),
-            request=request,
-        )
-    return window
+    return _change(window, "window.update", by, request, name=name, kind=kind, unit=unit, hall=hall)
 
 
 def window_set_active(
     *, window: Window, active: bool, by: Any, request: HttpRequest | None = None
 ) -> Window:
     """An inactive window leaves the roster unless someone served there in the period."""
-    with transaction.atomic():
-        before = snapshot(window)
-        window.active = active
-        window.save(update_fields=["active"])
-        audit_log(
-            actor=by,
-            action="window.activate" if active else "window.deactivate",
-            obj=window,
-            before=before,
-            after=snapshot(window),
-            request=request,
-        )
-    return window
+    return _change(
+        window, "window.activate" if active else "window.deactivate", by, request, active=active
+    )
 
 
 # ---------------------------------------------------------------- people and assignments

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from kaohe.engine import InputError, Org, Period, PolicyRunError, UnknownYearError, score
 from kaohe.engine.expr import ExprError
+from kaohe.engine.numbers import normalize
 from kaohe.engine.results import RunResult
 from kaohe.web.facts.selectors import work_calendar
 from kaohe.web.org.models import Center, Person
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 def _num(value: Decimal | None) -> str | None:
     """Exact, without exponent or trailing zeros: ``Decimal("95.50")`` → ``"95.5"``."""
-    return None if value is None else format(value.normalize(), "f")
+    return None if value is None else str(normalize(value))
 
 
 def serialize(result: RunResult, org: Org) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from kaohe.engine import Period, Policy, load_policy
+from kaohe.engine.numbers import normalize
 from kaohe.engine.periods import PeriodKind
 from kaohe.web.org.models import Center
 from kaohe.web.scoring import bridge
@@ -155,7 +156,7 @@ def _deductions_text(row: dict[str, Any]) -> str:
 
 
 def _fmt(value: Decimal | None) -> str:
-    return "" if value is None else format(value.normalize(), "f")
+    return "" if value is None else str(normalize(value))
 
 
 def bulletin_xlsx(src: BulletinSource) -> bytes:

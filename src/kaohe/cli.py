@@ -178,6 +178,18 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
     return bulletin_main(args)
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from kaohe.web.commands.backup import backup_main
+
+    return backup_main(args)
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from kaohe.web.commands.backup import restore_main
+
+    return restore_main(args)
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     import os
 
@@ -270,6 +282,15 @@ def build_parser() -> argparse.ArgumentParser:
     bul.add_argument("--out", required=True)
     bul.add_argument("--center", help="center code (default: the only one)")
     bul.set_defaults(func=cmd_bulletin)
+
+    bak = sub.add_parser("backup", help="write a verified backup of the database and files")
+    bak.add_argument("--out", help="archive path (default KAOHE_DATA_DIR/backups/kaohe-<time>.tar.gz)")
+    bak.set_defaults(func=cmd_backup)
+
+    res = sub.add_parser("restore", help="restore a backup into an empty database")
+    res.add_argument("file")
+    res.add_argument("--check", action="store_true", help="only verify the archive")
+    res.set_defaults(func=cmd_restore)
 
     man = sub.add_parser("manage", help="Django management commands", add_help=False)
     man.add_argument("rest", nargs=argparse.REMAINDER)

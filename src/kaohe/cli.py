@@ -257,7 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(func=cmd_bench)
 
     imp = sub.add_parser("import", help="parse an export and preview it (--dry-run)")
-    imp.add_argument("kind", choices=["punches", "leave", "ratings", "cards", "votes", "scores"])
+    imp.add_argument(
+        "kind", choices=["punches", "leave", "ratings", "cards", "votes", "scores", "attendance"]
+    )
     imp.add_argument("file")
     imp.add_argument("--mapping", help="a saved column mapping (KAOHE_MAPPINGS_DIR/NAME.yaml)")
     imp.add_argument("--dry-run", action="store_true", help="parse only; touch no database")

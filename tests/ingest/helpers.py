@@ -34,3 +34,18 @@ def html_table(rows: Sequence[Sequence[object]], charset: str = "utf-8") -> str:
         f'<html><head><meta http-equiv="Content-Type" content="text/html; charset={charset}">'
         f"</head><body><table border=1>\n{body}</table></body></html>"
     )
+
+
+def xls_bytes(rows: Sequence[Sequence[object]], sheet: str = "Sheet1") -> bytes:
+    """A real legacy BIFF ``.xls`` (xlwt), as old ZKTeco PC software saves it."""
+    import xlwt  # type: ignore[import-untyped]
+
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet(sheet)
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            if value is not None:
+                ws.write(i, j, value)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()

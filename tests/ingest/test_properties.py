@@ -12,8 +12,10 @@ from datetime import date, datetime, time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kaohe.engine import load_policy
 from kaohe.engine.inputs import build_table
 from kaohe.ingest import KINDS, parse_bytes
+from kaohe.ingest.summary import attendance_row, ledger_rows
 
 from .helpers import csv_text, html_table, xlsx_bytes
 
@@ -24,6 +26,7 @@ HEADERS = {
     "cards": ["办件编号", "承办人工号", "环节", "亮牌类型", "亮牌时间"],
     "votes": ["测评组", "投票人", "被测评对象", "测评等次"],
     "scores": ["来源", "考核对象", "得分", "排名"],
+    "attendance": ["工号", "月份", "应出勤天数", "迟到次数", "早退次数", "缺卡次数", "旷工天数"],
 }
 
 # Printable text openpyxl can store (no control characters) and CSV can round-trip.
@@ -47,6 +50,8 @@ cell = st.one_of(
     st.dates(min_value=date(1900, 3, 1), max_value=date(2100, 1, 1)),
     st.booleans(),
 )
+GUANGDE = load_policy("guangde-2023")
+DAY = date(2024, 4, 1)
 grid = st.lists(st.lists(cell, min_size=0, max_size=8), min_size=0, max_size=12)
 
 
@@ -64,7 +69,13 @@ def check(kind: str, data: bytes) -> None:
         )
     )
     assert accounted == result.source_rows or any(e.row is None for e in result.errors)
-    build_table(result.table, result.rows)
+    if kind != "attendance":
+        build_table(result.table, result.rows)
+        return
+    # A summary row is the attendance table plus counts: both halves must suit the engine.
+    schedule = GUANGDE.schedule
+    build_table("attendance", [attendance_row(r, schedule) for r in result.rows])
+    build_table("records", [rec for r in result.rows for rec in ledger_rows(r, schedule, DAY)])
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -13,7 +13,8 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from kaohe.ingest.formats import KINDS, Context, FieldError, Kind, Preset, Skip
+from kaohe.ingest.fields import Context, FieldError, Preset, Skip
+from kaohe.ingest.formats import KINDS, Kind
 from kaohe.ingest.mapping import ColumnMapping
 from kaohe.ingest.normalize import is_blank, text
 from kaohe.ingest.preview import ParseResult, RowError

@@ -8,9 +8,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from kaohe.ingest.fields import (
+    PERSON,
+    Context,
+    FieldError,
+    Preset,
+    Skip,
+)
+from kaohe.ingest.fields import call_field as _call
+from kaohe.ingest.fields import pin_field as _pin
 from kaohe.ingest.normalize import (
     is_blank,
     normalize_pin,
@@ -21,51 +30,7 @@ from kaohe.ingest.normalize import (
     parse_whole,
     text,
 )
-
-Fields = dict[str, tuple[str, ...]]
-
-
-class FieldError(ValueError):
-    """A bad value in one logical field; the caller maps the field back to its column."""
-
-    def __init__(self, fld: str, message: str) -> None:
-        super().__init__(message)
-        self.field = fld
-        self.message = message
-
-
-class Skip(Exception):
-    """A row left out on purpose (a 缺卡 line, a summary row), with the reason."""
-
-
-@dataclass(frozen=True)
-class Preset:
-    name: str
-    fields: Fields
-    required: tuple[str, ...]
-
-
-@dataclass
-class Context:
-    """Options every converter sees: PIN width, defaults from a mapping."""
-
-    pin_width: int | None = None
-    defaults: dict[str, Any] = field(default_factory=dict)
-
-
-PERSON = (
-    "工号",
-    "人员编号",
-    "员工编号",
-    "员工工号",
-    "职工号",
-    "考勤号码",
-    "登记号码",
-    "用户编号",
-    "编号",
-    "PIN",
-    "person",
-)
+from kaohe.ingest.summary import SUMMARY_PRESETS, summary_row
 
 # ------------------------------------------------------------------ punches
 
@@ -367,25 +332,6 @@ def score_row(v: Mapping[str, Any], ctx: Context) -> tuple[dict[str, Any], dict[
     return row, {}
 
 
-# ------------------------------------------------------------------ helpers
-
-
-def _pin(v: Mapping[str, Any], fld: str, ctx: Context) -> str:
-    try:
-        return normalize_pin(v.get(fld), ctx.pin_width)
-    except ValueError as exc:
-        raise FieldError(fld, str(exc)) from None
-
-
-def _call(fld: str, fn: Callable[[Any], Any], value: Any) -> Any:
-    try:
-        return fn(value)
-    except ValueError as exc:
-        raise FieldError(fld, str(exc)) from None
-    except (OverflowError, ArithmeticError, TypeError) as exc:
-        raise FieldError(fld, f"bad value: {type(exc).__name__}") from None
-
-
 @dataclass(frozen=True)
 class Kind:
     name: str
@@ -402,4 +348,5 @@ KINDS: dict[str, Kind] = {
     "cards": Kind("cards", "records", CARD_PRESETS, card_row, ()),
     "votes": Kind("votes", "votes", VOTE_PRESETS, vote_row, ()),
     "scores": Kind("scores", "scores", SCORE_PRESETS, score_row, ()),
+    "attendance": Kind("attendance", "attendance", SUMMARY_PRESETS, summary_row, ("person",)),
 }

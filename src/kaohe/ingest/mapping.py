@@ -19,7 +19,8 @@ from typing import Any
 
 import yaml
 
-from kaohe.ingest.formats import KINDS, Preset
+from kaohe.ingest.fields import Preset
+from kaohe.ingest.formats import KINDS
 
 
 class MappingError(ValueError):

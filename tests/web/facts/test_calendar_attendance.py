@@ -1,17 +1,16 @@
-"""The working-day calendar, attendance by day, 补卡, and punches ≡ attendance summary."""
+"""The working-day calendar, attendance by day and 补卡 (punches ≡ summary: test_attendance_summary)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from kaohe.engine import Period
 from kaohe.engine.workdays import UnknownYearError
 from kaohe.web.audit.models import AuditEntry
-from kaohe.web.facts.models import AttendanceSummary, CalendarDay, CalendarYear, DayKind, Punch
+from kaohe.web.facts.models import CalendarDay, CalendarYear, DayKind, Punch
 from kaohe.web.facts.selectors import work_calendar
 from kaohe.web.facts.services import (
     calendar_day_remove,
@@ -20,9 +19,7 @@ from kaohe.web.facts.services import (
     import_commit,
     punch_correct,
 )
-from kaohe.web.ledger.models import Record
-from kaohe.web.org.models import Assignment, CenterPolicy
-from kaohe.web.scoring.services import compute
+from kaohe.web.org.models import CenterPolicy
 from tests.web.personas import World
 
 FEB_2026 = (date(2026, 2, 1), date(2026, 2, 28))
@@ -168,54 +165,3 @@ def test_attendance_page_for_an_unknown_year(client: Client, world: World) -> No
     client.force_login(world.inspector)
     html = client.get(reverse("facts:attendance") + "?month=2040-03").content.decode()
     assert "工作日历未收录 2040 年" in html
-
-
-ON_TIME = (time(8, 20), time(12, 5), time(14, 0), time(17, 40))
-
-
-def test_punches_and_the_equivalent_summary_score_the_same(world: World) -> None:
-    """Issue 4 "done means": one month from raw punches ≡ from the attendance summary."""
-    CenterPolicy.objects.update(policy_id="guangde-2023")
-    Assignment.objects.filter(person=world.chen).delete()
-    cal = work_calendar(world.center)
-    april = cal.workdays(date(2024, 4, 1), date(2024, 4, 30))
-    absent, late = april[3], april[7]
-    lines = []
-    for pin in ("1001", "1002", "2001"):
-        for day in april:
-            if pin == "1001" and day == absent:
-                continue
-            for i, t in enumerate(ON_TIME):
-                if pin == "1001" and i == 0 and day == late:
-                    t = time(9, 5)
-                lines.append(f"   {pin}\t{datetime.combine(day, t):%Y-%m-%d %H:%M:%S}\t1\n")
-    batch = import_commit(
-        center=world.center,
-        kind="punches",
-        data="".join(lines).encode(),
-        by=world.inspector,
-        file_name="a.dat",
-    )
-    from_punches = compute(world.center, "2024-04").result
-    Punch.objects.filter(batch=batch).update(rolled_back=True)
-    for person, missed in ((world.zhang, 4), (world.li, 0), (world.wang, 0)):
-        AttendanceSummary.objects.create(
-            center=world.center, person=person, month="2024-04", natural_key=person.code,
-            workdays=len(april), present_days=len(april) - (missed // 4),
-            expected_signins=4 * len(april), missed_signins=missed,
-        )  # fmt: skip
-    for day, item, count in ((late, "attendance.01", 1), (absent, "attendance.03", 4)):
-        Record.objects.create(
-            center=world.center, person=world.zhang, policy_id="guangde-2023", item_code=item,
-            item_name=item, date=day, count=count,
-        )  # fmt: skip
-    from_summary = compute(world.center, "2024-04").result
-    for code in ("A1", "B1", "1001", "1002", "2001"):
-        a, b = from_punches["subjects"][code], from_summary["subjects"][code]
-        assert (a["score"], a["dimensions"], a["grade"]) == (
-            b["score"],
-            b["dimensions"],
-            b["grade"],
-        ), code
-    assert from_punches["subjects"]["1001"]["score"] != from_punches["subjects"]["1002"]["score"]
-    assert str(Period.parse("2024-04")) == from_punches["period"]

@@ -314,3 +314,48 @@ def test_leave_ratings_votes_and_scores(world: World) -> None:
     assert ExternalScore.objects.values_list("period", "source", "subject", "value").get() == (
         "2024-05", "12345_2024-05", "A1", Decimal("98.5000"),
     )  # fmt: skip
+
+
+def test_rolling_back_a_red_restores_exactly_the_yellow_it_voided(world: World) -> None:
+    head = ["办件编号", "承办人工号", "环节", "亮牌类型", "亮牌时间"]
+    two = [head, ["BJ9", "1001", "审查", "黄牌", "2024-04-03"], ["BJ8", "1001", "审查", "黄牌", "2024-04-03"]]  # fmt: skip
+    yellows = commit(world, "cards", xlsx_bytes(two), name="c1.xlsx")
+    before = scores_of(world)
+    reds = commit(
+        world, "cards", xlsx_bytes([head, ["BJ9", "1001", "审查", "红牌", "2024-04-05"]]), name="c2"
+    )
+    bj9, bj8 = (Record.objects.get(card__case=c, import_batch=yellows) for c in ("BJ9", "BJ8"))
+    assert bj9.voided and not bj8.voided
+    assert scores_of(world) != before
+    import_rollback(batch=reds, by=world.inspector, reason="红牌误发")
+    bj9.refresh_from_db()
+    red = Record.objects.get(import_batch=reds)
+    assert not bj9.voided and (bj9.voided_by, bj9.void_reason) == (None, "")
+    assert red.voided and "红牌误发" in red.void_reason
+    assert scores_of(world) == before
+    restore = AuditEntry.objects.get(action="ledger.record_restore")
+    assert "BJ9" in restore.summary and restore.before["void_reason"]
+    assert Record.objects.count() == 3  # nothing deleted
+    # the yellow's own import rolled back later voids it as usual, and is not restored again
+    import_rollback(batch=yellows, by=world.inspector, reason="重复导入")
+    assert Record.objects.filter(voided_at__isnull=True).count() == 0
+
+
+def test_a_restored_yellow_of_a_rolled_back_import_stays_voided(world: World) -> None:
+    head = ["办件编号", "承办人工号", "环节", "亮牌类型", "亮牌时间"]
+    yellows = commit(
+        world, "cards", xlsx_bytes([head, ["BJ9", "1001", "审查", "黄牌", "2024-04-03"]]), name="y"
+    )
+    reds = commit(
+        world, "cards", xlsx_bytes([head, ["BJ9", "1001", "审查", "红牌", "2024-04-05"]]), name="r"
+    )
+    import_rollback(batch=yellows, by=world.inspector, reason="黄牌批次作废")
+    import_rollback(batch=reds, by=world.inspector, reason="红牌误发")
+    assert Record.objects.filter(voided_at__isnull=True).count() == 0
+    assert not AuditEntry.objects.filter(action="ledger.record_restore").exists()
+
+
+def scores_of(w: World) -> dict[str, object]:
+    result = compute(w.center, "2024-04").result
+    assert result is not None
+    return {code: s["score"] for code, s in result["subjects"].items()}

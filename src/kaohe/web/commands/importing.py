@@ -4,7 +4,8 @@ All-or-nothing, like the web page: the JSON printed is the dry run's preview
 plus the batch id and counts; with any error or unmatched employee number it
 exits 1 and nothing is written.  The center is the only one in the database,
 or the one named by ``KAOHE_CENTER``; votes and scores take their period from
-the file name (``…2024-05…``) or ``KAOHE_PERIOD``.
+the file name (``…2024-05…``) or ``KAOHE_PERIOD``; an attendance summary
+without a 月份 column takes its month from ``KAOHE_PERIOD`` or the file name.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from kaohe.engine import Period
 from kaohe.web.facts.models import DayKind, ImportKind
 
-INGEST_KINDS = [(k.value, k.label) for k in ImportKind if k != ImportKind.ATTENDANCE]
+INGEST_KINDS = [(k.value, k.label) for k in ImportKind]
 
 
 class UploadForm(forms.Form):
@@ -20,7 +20,7 @@ class UploadForm(forms.Form):
     file = forms.FileField(label="文件")
     mapping = forms.ChoiceField(label="列映射（可选）", required=False)
     period = forms.CharField(
-        label="考核期（测评票、外部评分必填）",
+        label="考核期（测评票、外部评分必填；考勤汇总无月份列时填月份）",
         required=False,
         max_length=10,
         help_text="如 2024-05、2024-Q2、2024",

@@ -137,6 +137,14 @@ class AttendanceSummary(Fact):
         _("应签到次数"), max_digits=6, decimal_places=2, null=True
     )
     missed_signins = models.DecimalField(_("漏签次数"), max_digits=6, decimal_places=2, null=True)
+    # The counts a sign-in schedule charges (the bridge turns them into ledger rows).
+    late = models.PositiveIntegerField(_("迟到次数"), default=0)
+    early = models.PositiveIntegerField(_("早退次数"), default=0)
+    missed = models.PositiveIntegerField(_("缺卡次数"), default=0)
+    absent_days = models.DecimalField(_("旷工天数"), max_digits=6, decimal_places=2, default=0)
+    leave_days = models.DecimalField(_("请假天数"), max_digits=6, decimal_places=2, default=0)
+    late_minutes = models.PositiveIntegerField(_("迟到分钟"), null=True, blank=True)
+    early_minutes = models.PositiveIntegerField(_("早退分钟"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("考勤汇总")
@@ -210,6 +218,15 @@ class Card(Fact):
     stage = models.CharField(_("环节"), max_length=100, blank=True)
     colour = models.CharField(_("颜色"), max_length=6, choices=CardColour.choices)
     date = models.DateField(_("亮牌日期"))
+    superseded_by = models.ForeignKey(
+        ImportBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("被红牌取代（导入批次）"),
+    )
+    """The import whose red card voided this yellow's record: rolling it back restores it."""
 
     class Meta:
         verbose_name = _("红黄牌")

@@ -28,8 +28,10 @@ from kaohe.ingest import ColumnMapping, ParseResult, RowError, parse_bytes
 from kaohe.ingest.attlog import fast_attlog
 from kaohe.ingest.normalize import LOCAL_TZ
 from kaohe.web.audit.services import audit_log, snapshot
+from kaohe.web.facts import summaries
 from kaohe.web.facts.cards import card_item
 from kaohe.web.facts.models import (
+    AttendanceSummary,
     CalendarDay,
     CalendarYear,
     Card,
@@ -57,6 +59,7 @@ FACT_MODELS: dict[str, type[Model]] = {
     ImportKind.CARDS: Card,
     ImportKind.VOTES: Vote,
     ImportKind.SCORES: ExternalScore,
+    ImportKind.ATTENDANCE: AttendanceSummary,
 }
 PERIOD_KINDS = (ImportKind.VOTES, ImportKind.SCORES)
 _PERIOD_IN_NAME = re.compile(r"(?<!\d)(\d{4}-(?:0[1-9]|1[0-2]|Q[1-4]))(?![\d])")
@@ -104,6 +107,8 @@ class Preview:
     rows: list[PreviewRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     unmatched: list[Unmatched] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    """Shown, not blocking: e.g. punches a summary overrides."""
 
     @property
     def ok(self) -> bool:
@@ -135,6 +140,7 @@ class Preview:
                 "added": self.added,
                 "duplicates": self.duplicates,
                 "unmatched": [{"value": u.value, "rows": u.rows} for u in self.unmatched],
+                "warnings": [w.as_dict() for w in self.warnings],
             }
         )
         return out
@@ -245,9 +251,10 @@ def import_preview(
     pin_width: int | None = None,
 ) -> Preview:
     """Parse, bind to the organisation and compare with the live facts — read only."""
-    parsed = parse_bytes(
-        kind, data, mapping, pin_width=pin_width, file_defaults={"source": Path(file_name).stem}
-    )
+    defaults: dict[str, Any] = {"source": Path(file_name).stem}
+    if kind == ImportKind.ATTENDANCE and period:
+        defaults["month"] = period  # the upload's month for files without a 月份 column
+    parsed = parse_bytes(kind, data, mapping, pin_width=pin_width, file_defaults=defaults)
     preview = Preview(kind, file_name, file_sha256(data), parsed, errors=list(parsed.errors))
     if kind in PERIOD_KINDS:
         period = period or period_from_name(file_name)
@@ -274,17 +281,43 @@ def import_preview(
         elif item.status == RowStatus.NEW:
             if kind == ImportKind.CARDS:
                 card_policy = _card_item(center, item, preview, card_policy)
-            item.key = _key(kind, item, file_name, preview.period)
+            if kind == ImportKind.ATTENDANCE:
+                item.key = summaries.summary_key(item)
+            else:
+                item.key = _key(kind, item, file_name, preview.period)
         preview.rows.append(item)
     preview.unmatched = list(unmatched.values())
     _mark_duplicates(center, kind, preview)
+    if kind == ImportKind.ATTENDANCE:
+        _check_attendance(center, preview, period)
     return preview
+
+
+def _check_attendance(center: Center, preview: Preview, period: str) -> None:
+    """A summary is for months: the upload's period must be one; one summary per month."""
+    if period:
+        try:
+            month = Period.parse(period)
+        except ValueError:
+            month = None
+        if month is None or str(month.kind) != "month":
+            preview.errors.append(RowError(None, "考核期", f"考勤汇总的考核期须为月份：{period}"))
+    rows = [r.values for r in preview.rows]
+    preview.period = summaries.single_month(rows)
+    first = min((Period.parse(str(v["month"])).end for v in rows), default=None)
+    policy = None
+    if first is not None:
+        try:
+            policy = policy_for(center, first)
+        except NoPolicyError:
+            policy = None
+    summaries.check_summaries(center, preview, policy)
 
 
 def _bind(kind: str, item: PreviewRow, directory: _Directory, preview: Preview) -> str | None:
     """Attach people, windows and engine ids; returns the unknown value, if any."""
     v = item.values
-    if kind in (ImportKind.PUNCHES, ImportKind.LEAVE):
+    if kind in (ImportKind.PUNCHES, ImportKind.LEAVE, ImportKind.ATTENDANCE):
         item.person = directory.people.get(v["person"])
         return None if item.person else str(v["person"])
     if kind == ImportKind.RATINGS:
@@ -695,6 +728,8 @@ def _write(
         return {r.values["date"] for r in rows}
     if kind == ImportKind.CARDS:
         return _write_cards(center, batch, rows, by)
+    if kind == ImportKind.ATTENDANCE:
+        return summaries.write_summaries(center, batch, rows)
     if kind == ImportKind.VOTES:
         Vote.objects.bulk_create(
             [
@@ -771,6 +806,7 @@ def _write_cards(center: Center, batch: ImportBatch, rows: list[PreviewRow], by:
             ).select_related("record")
             for yellow in yellows:
                 if yellow.record is not None:
+                    Card.objects.filter(pk=yellow.pk).update(superseded_by=batch)
                     Record.objects.filter(pk=yellow.record.pk).update(
                         voided_at=now,
                         voided_by=by if getattr(by, "pk", None) else None,
@@ -810,6 +846,8 @@ def import_rollback(
         records = Record.objects.filter(import_batch=batch, voided_at__isnull=True)
         days |= set(records.values_list("date", flat=True))
         records.update(voided_at=now, voided_by=by, void_reason=f"导入批次撤销：{reason}")
+        if batch.kind == ImportKind.CARDS:
+            days |= _restore_superseded(batch, by, reason, request)
         batch.rolled_back_at = now
         batch.rolled_back_by = by
         batch.rollback_reason = reason
@@ -828,6 +866,37 @@ def import_rollback(
     return batch
 
 
+def _restore_superseded(
+    batch: ImportBatch, by: Any, reason: str, request: HttpRequest | None
+) -> set[date]:
+    """Give back the yellows this batch's reds voided: exactly those, each audited.
+
+    Only live yellow cards (their own import not rolled back) whose record is
+    still voided come back; the audit row keeps the void that is undone.
+    """
+    days: set[date] = set()
+    cards = Card.objects.filter(superseded_by=batch).select_related("record")
+    for card in cards:
+        record = card.record
+        if card.rolled_back or record is None or record.voided_at is None:
+            continue
+        before = snapshot(record)
+        Record.objects.filter(pk=record.pk).update(voided_at=None, voided_by=None, void_reason="")
+        record.refresh_from_db()
+        audit_log(
+            actor=by,
+            action="ledger.record_restore",
+            obj=record,
+            summary=f"撤销红牌导入（批次 {batch.pk}），恢复被取代的黄牌 {card.case}：{reason}",
+            before=before,
+            after=snapshot(record),
+            request=request,
+        )
+        days.add(record.date)
+    cards.update(superseded_by=None)
+    return days
+
+
 def _fact_days(kind: str, facts: Any) -> set[date]:
     if kind == ImportKind.PUNCHES:
         return {timezone.localtime(t).date() for t in facts.values_list("time", flat=True)}
@@ -835,6 +904,8 @@ def _fact_days(kind: str, facts: Any) -> set[date]:
         return {d for s, e in facts.values_list("start", "end") for d in (s, e)}
     if kind in (ImportKind.RATINGS, ImportKind.CARDS):
         return set(facts.values_list("date", flat=True))
+    if kind == ImportKind.ATTENDANCE:
+        return summaries.summary_days(facts)
     return set()
 
 

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from kaohe.engine import Facts, Org, Period, Policy, build_facts, build_org, load_policy
 from kaohe.engine.policy.loader import parse_policy
+from kaohe.web.facts import summaries
 from kaohe.web.facts.models import (
-    AttendanceSummary,
     ExternalScore,
     Leave,
     Punch,
@@ -133,8 +133,17 @@ def _substitutes_last(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return people
 
 
-def facts(center: Center, period: Period) -> Facts:
-    """The period's facts, live rows only (voided records and rolled-back imports are out)."""
+def facts(
+    center: Center, period: Period, policy: Policy | None = None, org: Org | None = None
+) -> Facts:
+    """The period's facts, live rows only (voided records and rolled-back imports are out).
+
+    Attendance summaries (考勤汇总) become the ``attendance`` table and, under
+    ``policy``'s sign-in schedule, ledger rows of their counts; a person's
+    punches of a month his summary covers are left out (the summary wins,
+    see :mod:`kaohe.web.facts.summaries`).  ``policy`` and ``org`` default to
+    the regulation in force at the period's end and the period's roster.
+    """
     start, end = period.start, period.end
     records = [
         {
@@ -158,12 +167,18 @@ def facts(center: Center, period: Period) -> Facts:
     # Punches are stored aware; the engine reads the wall-clock time in the hall.
     since = timezone.make_aware(datetime.combine(start, time.min))
     until = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min))
-    punches = [
-        {"person": code, "time": timezone.localtime(t).replace(tzinfo=None)}
-        for code, t in Punch.objects.filter(live, time__gte=since, time__lt=until)
+    months = {f"{y:04d}-{m:02d}" for y, m in _months(start, end)}
+    summary_rows = summaries.live_summaries(center, months)
+    decided = summaries.covered(summary_rows)
+    punches = []
+    for code, t in (
+        Punch.objects.filter(live, time__gte=since, time__lt=until)
         .values_list("person__code", "time")
         .order_by("time")
-    ]
+    ):
+        local = timezone.localtime(t).replace(tzinfo=None)
+        if (code, f"{local:%Y-%m}") not in decided:
+            punches.append({"person": code, "time": local})
     leave = [
         {"person": code, "type": t, "start": s, "end": e, "days": d, "approved": ok}
         for code, t, s, e, d, ok in Leave.objects.filter(
@@ -176,27 +191,13 @@ def facts(center: Center, period: Period) -> Facts:
             live, date__gte=start, date__lte=end
         ).values_list("date", "window__code", "person__code", "stars", "verified", "default")
     ]
-    months = {f"{y:04d}-{m:02d}" for y, m in _months(start, end)}
-    attendance = [
-        {
-            "person": code,
-            "month": mo,
-            "workdays": wd,
-            "present_days": pd,
-            "expected_signins": es,
-            "missed_signins": ms,
-        }
-        for code, mo, wd, pd, es, ms in AttendanceSummary.objects.filter(
-            live, month__in=months
-        ).values_list(
-            "person__code",
-            "month",
-            "workdays",
-            "present_days",
-            "expected_signins",
-            "missed_signins",
-        )
-    ]
+    attendance: list[dict[str, Any]] = []
+    if summary_rows:
+        policy = policy or policy_for(center, end)
+        org = org or roster(center, period)
+        served = {p.id: (p.joined, p.left) for p in org.people.values()}
+        attendance, counted = summaries.summary_tables(summary_rows, policy, served)
+        records.extend(counted)
     votes = [
         {"group": g, "voter": v, "subject": s, "level": lv}
         for g, v, s, lv in Vote.objects.filter(live, period=str(period)).values_list(

@@ -256,25 +256,130 @@ def test_grade_appeal_from_a_score_card_by_period_code(client, cycle: Cycle) -> 
     assert client.get(NEW, {"period_code": "2099-01", "subject": "1001"}).status_code == 404
 
 
-def test_attachment_must_be_pdf_or_image(client, cycle: Cycle) -> None:  # type: ignore[no-untyped-def]
+def png(color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A real 8×8 PNG (a photo of a receipt, as far as the checks can tell)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), color).save(out, format="PNG")
+    return out.getvalue()
+
+
+#: The smallest file that is a PDF by header and trailer.
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _upload(name: str, data: bytes, content_type: str = "application/octet-stream"):  # type: ignore[no-untyped-def]
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+def test_several_attachments_checked_by_content_stored_by_hash_and_shown_to_the_reviewer(
+    client, cycle: Cycle, settings, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+
+    settings.MEDIA_ROOT = tmp_path
     in_publicity_now(cycle)
-    client.force_login(cycle.world.staff)
-    bad = SimpleUploadedFile("a.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    w = cycle.world
+    photo = png()
+    client.force_login(w.staff)
     response = client.post(
-        NEW, {"record": cycle.zhang_record.pk, "text": "见附件", "attachment": bad}
-    )
-    assert response.status_code == 400
-    assert Appeal.objects.count() == 0
-    good = SimpleUploadedFile("回执.pdf", b"%PDF-1.4 receipt", content_type="application/pdf")
-    response = client.post(
-        NEW, {"record": cycle.zhang_record.pk, "text": "见附件", "attachment": good}
+        NEW,
+        {
+            "record": cycle.zhang_record.pk,
+            "text": "见回执和照片",
+            # the photo's name says PDF, the receipt's says JPEG: only the bytes count
+            "attachments": [_upload("照片.pdf", photo), _upload("回执.jpg", PDF)],
+        },
     )
     assert response.status_code == 302
     appeal = Appeal.objects.get()
-    assert appeal.attachment.name.endswith(".pdf")
-    assert appeal.attachment.read() == b"%PDF-1.4 receipt"
+    rows = list(appeal.attachments.order_by("id"))
+    assert [(a.original_name, a.content_type, a.size, a.sha256) for a in rows] == [
+        ("照片.pdf", "image/png", len(photo), hashlib.sha256(photo).hexdigest()),
+        ("回执.jpg", "application/pdf", len(PDF), hashlib.sha256(PDF).hexdigest()),
+    ]
+    assert rows[0].file.name == f"appeals/{rows[0].sha256[:2]}/{rows[0].sha256}.png"
+    assert rows[1].file.name == f"appeals/{rows[1].sha256[:2]}/{rows[1].sha256}.pdf"
+    entry = AuditEntry.objects.get(action="appeal.file")
+    assert entry.after["attachments"] == [rows[0].sha256, rows[1].sha256]
+
+    client.force_login(w.leader)
+    page = client.get(reverse("workflow:appeal", args=[appeal.pk])).content.decode()
+    assert "申诉附件（2）" in page
+    for a in rows:
+        url = reverse("workflow:appeal_attachment", args=[appeal.pk, a.pk])
+        assert url in page
+        got = client.get(url)
+        assert (got.status_code, got["Content-Type"]) == (200, a.content_type)
+        assert b"".join(got.streaming_content) == (photo if a.pk == rows[0].pk else PDF)
+    client.force_login(w.other_staff)  # not his appeal
+    url = reverse("workflow:appeal_attachment", args=[appeal.pk, rows[0].pk])
+    assert client.get(url).status_code == 404
+
+
+def test_the_same_file_on_two_appeals_is_stored_once(client, cycle: Cycle, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path
+    in_publicity_now(cycle)
+    client.force_login(cycle.world.chief)
+    for rec in (cycle.a2_record, cycle.zhang_record):
+        response = client.post(
+            NEW, {"record": rec.pk, "text": "同一张回执", "attachments": [_upload("a.pdf", PDF)]}
+        )
+        assert response.status_code == 302
+    names = {a.file.name for a in Appeal.objects.get(record=cycle.a2_record).attachments.all()}
+    names |= {a.file.name for a in Appeal.objects.get(record=cycle.zhang_record).attachments.all()}
+    assert len(names) == 1
+    assert len(list((tmp_path / "appeals").rglob("*.pdf"))) == 1
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ([("a.pdf", b"MZ\x90\x00 not a pdf")], "只能是 PDF、JPEG 或 PNG 文件"),
+        ([("a.pdf", b"%PDF-1.4 cut off")], "不是完整的 PDF 文件"),
+        ([("a.txt", b"")], "是空文件"),
+        ([("ok.pdf", PDF), ("bad.png", b"GIF89a\x01\x00")], "bad.png"),
+        ([(f"{i}.pdf", PDF) for i in range(6)], "附件最多 5 个"),
+    ],
+)
+def test_a_bad_attachment_refuses_the_whole_appeal(
+    client, cycle: Cycle, settings, tmp_path, files: list[tuple[str, bytes]], message: str
+) -> None:  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path
+    in_publicity_now(cycle)
+    client.force_login(cycle.world.staff)
+    response = client.post(
+        NEW,
+        {
+            "record": cycle.zhang_record.pk,
+            "text": "见附件",
+            "attachments": [_upload(n, d) for n, d in files],
+        },
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert Appeal.objects.count() == 0
+    assert not (tmp_path / "appeals").exists()
+
+
+def test_an_image_gif_or_too_large_attachment_is_refused(cycle: Cycle, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from PIL import Image
+
+    gif = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(gif, format="GIF")
+    with pytest.raises(ValidationError, match="只能是 PDF、JPEG 或 PNG"):
+        services.attachment_check(_upload("a.gif", gif.getvalue()))
+    monkeypatch.setattr(services, "ATTACHMENT_MAX_BYTES", 100)
+    with pytest.raises(ValidationError, match="超过 10 MB"):
+        services.attachment_check(_upload("big.png", png() + b"\0" * 200))
+    assert services.attachment_check(_upload("ok.pdf", PDF)).content_type == "application/pdf"
 
 
 @pytest.mark.parametrize("persona", ["inspector", "leader", "chief", "staff"])

@@ -25,6 +25,7 @@ from kaohe.web.accounts.models import Role
 from kaohe.web.accounts.scope import has_role, require_scores
 from kaohe.web.org.models import Person, Window
 from kaohe.web.scoring import selectors as sel
+from kaohe.web.workflow.selectors import card_appeals
 
 RANKING_ROLES = (Role.INSPECTOR, Role.LEADER, Role.CHIEF)
 
@@ -164,6 +165,8 @@ def card(request: HttpRequest, code: str) -> HttpResponse:
             "voided_records": [r for r in records if r.voided],
             "record_urls": {r.pk: sel.record_url(r.pk) for r in records},
             "message": view.message or pc.error,
+            # The monthly cycle decides whether the appeal window is open (and for what).
+            "appeals": card_appeals(user, center, str(pc.period)),
         },
     )
 

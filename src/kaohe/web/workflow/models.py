@@ -133,7 +133,14 @@ class Decision(models.TextChoices):
 
 
 def appeal_path(instance: Appeal, filename: str) -> str:
+    """Where the single attachment of older appeals was kept (historical migrations use it)."""
     return f"appeals/{instance.period.period}/{filename}"
+
+
+def attachment_path(instance: AppealAttachment, filename: str) -> str:
+    """Under the content hash, as ledger evidence is: the same file twice is stored once."""
+    sha = instance.sha256
+    return f"appeals/{sha[:2]}/{sha}{instance.extension}"
 
 
 class Appeal(models.Model):
@@ -152,7 +159,6 @@ class Appeal(models.Model):
     subject = models.CharField(_("考核对象"), max_length=60)
     grade = models.CharField(_("申诉时等次"), max_length=40, blank=True)
     text = models.TextField(_("申诉理由"))
-    attachment = models.FileField(_("附件"), upload_to=appeal_path, blank=True, max_length=200)
     state = models.CharField(
         _("状态"), max_length=14, choices=AppealState.choices, default=AppealState.FILED
     )
@@ -174,6 +180,34 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.get_state_display()}"
+
+
+#: Content type → extension of what an appeal may carry (checked by content, never by name).
+ATTACHMENT_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+
+
+class AppealAttachment(models.Model):
+    """One file attached to an appeal (a receipt, a photo, a scanned letter)."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("申诉附件")
+        verbose_name_plural = _("申诉附件")
+        ordering = ["id"]
+
+    @property
+    def extension(self) -> str:
+        return ATTACHMENT_TYPES.get(self.content_type, ".bin")
+
+    def __str__(self) -> str:
+        return self.original_name or self.sha256[:12]
 
 
 class Notification(models.Model):

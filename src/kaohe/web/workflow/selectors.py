@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ from kaohe.web.scoring import bridge
 from kaohe.web.workflow.models import (
     Adjustment,
     Appeal,
+    AppealState,
     AssessmentPeriod,
     Notification,
     PeriodState,
@@ -80,15 +81,21 @@ def deadline(start: date, workdays: int) -> date:
         ) from exc
 
 
-def workdays_left(until: date | None, today: date | None = None) -> int | None:
-    """Working days from today through ``until`` (today counts while it is a working day)."""
-    if until is None:
+def publicity_left(period: AssessmentPeriod, today: date | None = None) -> int | None:
+    """Working days of publicity still to run, today included while it is one of them.
+
+    The span is the one ``deadline`` counted: the day publicity starts is not
+    part of it, so on that day all N working days are still ahead.
+    """
+    if period.state != PeriodState.PUBLICITY or period.publicity_ends is None:
         return None
     day = today or timezone.localdate()
-    if day > until:
+    if period.publicity_start is not None and day <= period.publicity_start:
+        day = period.publicity_start + timedelta(days=1)
+    if day > period.publicity_ends:
         return 0
     try:
-        return DEFAULT_CALENDAR.count(day, until)
+        return DEFAULT_CALENDAR.count(day, period.publicity_ends)
     except UnknownYearError:
         return None
 
@@ -183,6 +190,33 @@ def appealable_records(user: User) -> QuerySet[Record]:
     )
 
 
+@dataclass(frozen=True)
+class CardAppeals:
+    """What a score card offers to appeal today: the grade (``open``) and which records."""
+
+    open: bool
+    records: frozenset[int]
+
+
+def card_appeals(user: User, center: Center, period: str) -> CardAppeals:
+    """Appeals a staff member or chief rep may file from a card of ``period`` right now.
+
+    Only inside the appeal window, only his own scope, only live records of the
+    period that are not already under appeal: the card shows a button exactly
+    where the server would accept one.
+    """
+    ap = AssessmentPeriod.objects.filter(center=center, period=str(period)).first()
+    if ap is None or user.role not in (Role.STAFF, Role.CHIEF) or not appeal_open(ap):
+        return CardAppeals(open=False, records=frozenset())
+    p = Period.parse(ap.period)
+    live = appealable_records(user).filter(
+        voided_at__isnull=True, date__gte=p.start, date__lte=p.end
+    )
+    pending = Appeal.objects.filter(state__in=[AppealState.FILED, AppealState.UNDER_REVIEW])
+    ids = live.exclude(pk__in=pending.filter(record__isnull=False).values("record_id"))
+    return CardAppeals(open=True, records=frozenset(ids.values_list("pk", flat=True)))
+
+
 def appeals_for(user: User, period: AssessmentPeriod) -> QuerySet[Appeal]:
     qs = Appeal.objects.filter(period=period).select_related("appellant", "record", "decided_by")
     if user.role in (Role.INSPECTOR, Role.LEADER):
@@ -224,6 +258,36 @@ def grade_distribution(result: dict[str, Any] | None) -> list[dict[str, Any]]:
     for s in result["subjects"].values():
         by_card[s["scorecard"]][s.get("grade") or "无等次"] += 1
     return [{"scorecard": k, "grades": dict(sorted(v.items()))} for k, v in sorted(by_card.items())]
+
+
+def scorecard_grades(policy: Policy, scorecard: str) -> list[str]:
+    """The grades a scorecard's pools can give, in the policy's order (none: not graded)."""
+    grades: list[str] = []
+    for sc in policy.scorecards:
+        if sc.id == scorecard:
+            for pool in sc.pools:
+                grades.extend(g for g in pool.grades if g not in grades)
+    return grades
+
+
+def adjustment_forms(policy: Policy, result: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """One adjustment form per graded scorecard: its subjects and the grades it defines.
+
+    Leadership picks a grade the regulation has for that scorecard; nothing is typed.
+    """
+    if not result:
+        return []
+    forms = []
+    for sc in policy.scorecards:
+        grades = scorecard_grades(policy, sc.id)
+        subjects = sorted(
+            (code, s.get("name") or code, s.get("grade"))
+            for code, s in result["subjects"].items()
+            if s["scorecard"] == sc.id
+        )
+        if grades and subjects:
+            forms.append({"id": sc.id, "name": sc.name, "grades": grades, "subjects": subjects})
+    return forms
 
 
 def _dec(value: str | None) -> Decimal | None:

@@ -9,16 +9,22 @@ reopens; staff and chief reps appeal.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
 
 from kaohe.engine import Period
 from kaohe.web.accounts.models import Role, User
@@ -33,17 +39,28 @@ from kaohe.web.workflow import selectors
 from kaohe.web.workflow.models import (
     Adjustment,
     Appeal,
+    AppealAttachment,
     AppealState,
     AssessmentPeriod,
     Decision,
     Notification,
     PeriodState,
     Snapshot,
+    attachment_path,
 )
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
-#: What an appeal may carry, told by the file's first bytes (not its name).
-ATTACHMENT_MAGIC = {b"%PDF": ".pdf", b"\xff\xd8\xff": ".jpg", b"\x89PNG": ".png"}
+ATTACHMENT_MAX_COUNT = 5
+#: Pillow's format name → the content type an image attachment is stored as.
+IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
+
+
+@dataclass(frozen=True)
+class CheckedAttachment:
+    data: bytes
+    name: str
+    content_type: str
+    sha256: str
 
 
 def _snap(obj: models.Model) -> dict[str, Any]:
@@ -334,13 +351,9 @@ def _grades_of_subject(period: AssessmentPeriod, subject: str) -> tuple[str, lis
     subjects = (run.result or {}).get("subjects", {})
     if subject not in subjects:
         raise ValidationError(f"本期没有考核对象 {subject}。")
-    card = subjects[subject]["scorecard"]
-    policy = selectors.policy_of(period)
-    grades: list[str] = []
-    for sc in policy.scorecards:
-        if sc.id == card:
-            for pool in sc.pools:
-                grades.extend(g for g in pool.grades if g not in grades)
+    grades = selectors.scorecard_grades(
+        selectors.policy_of(period), subjects[subject]["scorecard"]
+    )
     return subjects[subject].get("name") or subject, grades
 
 
@@ -414,15 +427,74 @@ def adjustment_set(
 # ---------------------------------------------------------------- appeals
 
 
-def _check_attachment(upload: UploadedFile | None) -> None:
-    if upload is None:
-        return
-    if upload.size is None or upload.size > ATTACHMENT_MAX_BYTES:
-        raise ValidationError("附件不能超过 10 MB。")
-    head = upload.read(8)
+def _content_type(data: bytes, name: str) -> str:
+    """What the bytes are, never what the name says: a PDF by its header and trailer,
+    an image by Pillow decoding it (a renamed text file fails either way)."""
+    if data.startswith(b"%PDF-"):
+        if b"%%EOF" not in data[-1024:]:
+            raise ValidationError(f"附件“{name}”不是完整的 PDF 文件。")
+        return "application/pdf"
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            fmt = image.format or ""
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ValidationError(f"附件“{name}”只能是 PDF、JPEG 或 PNG 文件。") from None
+    if fmt not in IMAGE_TYPES:
+        raise ValidationError(f"附件“{name}”只能是 PDF、JPEG 或 PNG 文件。")
+    return IMAGE_TYPES[fmt]
+
+
+def attachment_check(upload: UploadedFile) -> CheckedAttachment:
+    """Size first (without reading more than the limit), then the content."""
+    name = (upload.name or "附件")[:200]
+    if upload.size is not None and upload.size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(f"附件“{name}”超过 10 MB。")
     upload.seek(0)
-    if not any(head.startswith(m) for m in ATTACHMENT_MAGIC):
-        raise ValidationError("附件只能是 PDF、JPEG 或 PNG 文件。")
+    data = upload.read(ATTACHMENT_MAX_BYTES + 1)
+    if len(data) > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(f"附件“{name}”超过 10 MB。")
+    if not data:
+        raise ValidationError(f"附件“{name}”是空文件。")
+    return CheckedAttachment(
+        data=data,
+        name=name,
+        content_type=_content_type(data, name),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def _attachments_check(uploads: Sequence[UploadedFile]) -> list[CheckedAttachment]:
+    if len(uploads) > ATTACHMENT_MAX_COUNT:
+        raise ValidationError(f"附件最多 {ATTACHMENT_MAX_COUNT} 个。")
+    checked: list[CheckedAttachment] = []
+    errors: list[str] = []
+    for upload in uploads:
+        try:
+            checked.append(attachment_check(upload))
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    return checked
+
+
+def _attachment_store(appeal: Appeal, item: CheckedAttachment) -> AppealAttachment:
+    """Keep the file under its content hash; a file already stored is not written again."""
+    row = AppealAttachment(
+        appeal=appeal,
+        original_name=item.name,
+        content_type=item.content_type,
+        size=len(item.data),
+        sha256=item.sha256,
+    )
+    path = attachment_path(row, item.name)
+    if default_storage.exists(path):
+        row.file.name = path
+        row.save()
+    else:
+        row.file.save(path, ContentFile(item.data), save=True)
+    return row
 
 
 def appeal_file(
@@ -432,7 +504,7 @@ def appeal_file(
     text: str,
     record: Record | None = None,
     subject: str = "",
-    attachment: UploadedFile | None = None,
+    attachments: Sequence[UploadedFile] = (),
     request: HttpRequest | None = None,
     today: date | None = None,
 ) -> Appeal:
@@ -441,7 +513,7 @@ def appeal_file(
     text = (text or "").strip()
     if not text:
         raise ValidationError("请填写申诉理由。")
-    _check_attachment(attachment)
+    files = _attachments_check(attachments)
     with transaction.atomic():
         obj = _locked(period)
         if obj.center_id != by.center_id:
@@ -465,20 +537,14 @@ def appeal_file(
         appeal = Appeal(
             period=obj, appellant=by, record=record, subject=subject, grade=grade, text=text
         )
-        if attachment is not None:
-            head = attachment.read(8)
-            attachment.seek(0)
-            ext = next(e for m, e in ATTACHMENT_MAGIC.items() if head.startswith(m))
-            appeal.attachment.save(
-                f"{timezone.now():%Y%m%d%H%M%S}-{by.pk}{ext}", attachment, save=False
-            )
         appeal.save()
+        stored = [_attachment_store(appeal, f) for f in files]
         audit_log(
             actor=by,
             action="appeal.file",
             obj=appeal,
             summary=f"{obj.period} 对 {'记录 #' + str(record.pk) if record else subject} 提出申诉",
-            after=_snap(appeal),
+            after={**_snap(appeal), "attachments": [a.sha256 for a in stored]},
             request=request,
             center=obj.center,
         )

@@ -12,6 +12,11 @@ urlpatterns = [
     path("period/<int:pk>/bonus.xlsx", views.bonus_download, name="bonus"),
     path("appeal/new", views.appeal_new, name="appeal_new"),
     path("appeal/<int:pk>/", views.appeal_detail, name="appeal"),
+    path(
+        "appeal/<int:pk>/attachment/<int:attachment>/",
+        views.appeal_attachment,
+        name="appeal_attachment",
+    ),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
 ]

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -64,9 +64,7 @@ def periods(request: HttpRequest) -> HttpResponse:
         rows.append(
             {
                 "obj": p,
-                "publicity_left": selectors.workdays_left(p.publicity_ends)
-                if p.state == PeriodState.PUBLICITY
-                else None,
+                "publicity_left": selectors.publicity_left(p),
                 "appeal_open": selectors.appeal_open(p),
             }
         )
@@ -120,24 +118,16 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "steps": steps,
         "run": run,
         "warnings": (result or {}).get("warnings", []) if manager else [],
-        "publicity_left": selectors.workdays_left(period.publicity_ends)
-        if period.state == PeriodState.PUBLICITY
-        else None,
+        "publicity_left": selectors.publicity_left(period),
         "appeal_open": selectors.appeal_open(period),
         "snapshots": Snapshot.objects.filter(period=period).order_by("-version"),
         "adjustments": period.adjustments.select_related("by").order_by("-at", "-id")
         if manager
         else [],
         "appeals": selectors.appeals_for(user, period),
-        "can_adjust": user.role == Role.LEADER and not published,
         "can_reopen": user.role == Role.LEADER and published,
-        "subjects": sorted(
-            (
-                (c, s.get("name"), s.get("grade"))
-                for c, s in (result or {}).get("subjects", {}).items()
-            ),
-        )
-        if user.role == Role.LEADER
+        "adjust_forms": selectors.adjustment_forms(selectors.policy_of(period), result)
+        if user.role == Role.LEADER and not published
         else [],
         "appealable": _appealable_subjects(request, result)
         if selectors.appeal_open(period)
@@ -307,7 +297,7 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
                 text=request.POST.get("text", ""),
                 record=record,
                 subject=subject,
-                attachment=request.FILES.get("attachment"),
+                attachments=request.FILES.getlist("attachments"),
                 request=request,
             )
         except ValidationError as exc:
@@ -328,6 +318,7 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
             "error": error,
             "trace": trace,
             "text": request.POST.get("text", ""),
+            "max_files": services.ATTACHMENT_MAX_COUNT,
         },
         status=status,
     )
@@ -354,15 +345,34 @@ def _record_trace(period: AssessmentPeriod, record: Record) -> list[dict[str, An
     return lines
 
 
-@role_required(*CYCLE_ROLES)
-def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def _appeal(request: HttpRequest, pk: int) -> Appeal:
+    """An appeal of the user's center: any for the inspector and leader, else only his own."""
     user = request.user
     qs = Appeal.objects.filter(period__center_id=user.center_id).select_related(
         "period", "record", "appellant", "decided_by"
     )
     if user.role not in MANAGERS:
         qs = qs.filter(appellant=user)
-    appeal = get_object_or_404(qs, pk=pk)
+    return get_object_or_404(qs, pk=pk)
+
+
+@role_required(*CYCLE_ROLES)
+def appeal_attachment(request: HttpRequest, pk: int, attachment: int) -> FileResponse:
+    """One attachment, to the reviewers and the appellant only, as the type its bytes proved."""
+    row = get_object_or_404(_appeal(request, pk).attachments, pk=attachment)
+    try:
+        handle = row.file.open("rb")
+    except OSError as exc:
+        raise Http404("附件文件缺失") from exc
+    response = FileResponse(handle, content_type=row.content_type)
+    response["Content-Disposition"] = f'inline; filename="{row.sha256[:12]}{row.extension}"'
+    return response
+
+
+@role_required(*CYCLE_ROLES)
+def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    appeal = _appeal(request, pk)
     if request.method == "POST":
         if user.role != Role.LEADER:
             raise PermissionDenied
@@ -395,11 +405,22 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "appeal": appeal,
             "record": record,
             "evidence": list(record.evidence.all()) if record else [],
+            "attachments": list(appeal.attachments.all()),
             "trace": _record_trace(appeal.period, record) if record else [],
             "can_decide": user.role == Role.LEADER and appeal.open,
+            "grades": _subject_grades(appeal) if record is None else [],
             "decisions": Decision.choices,
         },
     )
+
+
+def _subject_grades(appeal: Appeal) -> list[str]:
+    """The grades an overturned grade appeal may set: those of the subject's scorecard."""
+    run = current_run(appeal.period.center, appeal.period.period)
+    subject = (run.result or {}).get("subjects", {}).get(appeal.subject)
+    if subject is None:
+        return []
+    return selectors.scorecard_grades(selectors.policy_of(appeal.period), subject["scorecard"])
 
 
 # ---------------------------------------------------------------- notifications

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -12,7 +13,7 @@ from kaohe.web.audit.models import AuditEntry
 from kaohe.web.scoring.models import ScoreRun
 from kaohe.web.workflow import exports, services
 from kaohe.web.workflow.models import AssessmentPeriod, ImmutableError, PeriodState, Snapshot
-from kaohe.web.workflow.selectors import deadline
+from kaohe.web.workflow.selectors import deadline, policy_of, scorecard_grades
 from tests.web.personas import World
 from tests.web.workflow.conftest import Cycle, baoshan_year, full_attendance, use_policy
 from tests.web.workflow.helpers import (
@@ -243,6 +244,14 @@ def test_leadership_adjustment_reaches_the_engine_and_warns_of_the_quota(
     page = client.get(reverse("workflow:period", args=[p.pk])).content.decode()
     assert "超过名额 2 个" in page
     assert "综合窗口服务量大" in page
+    # the grade is picked from the scorecard's own grades, never typed
+    scorecard = run.result["subjects"]["B1"]["scorecard"]
+    grades = scorecard_grades(policy_of(p), scorecard)
+    assert "优质服务窗口" in grades and "优秀" not in grades
+    select = re.search(rf'<select id="adj-grade-{scorecard}" name="grade" required>(.*?)</select>', page)
+    assert select is not None
+    assert re.findall(r'<option value="([^"]+)">', select.group(1)) == grades
+    assert not re.search(r'<input[^>]+name="grade"', page)
 
 
 @pytest.mark.parametrize(

@@ -419,3 +419,35 @@ def test_several_sheets_each_with_a_header() -> None:
     result = parse_bytes("punches", buf.getvalue())
     assert result.valid == 1
     assert [(e.row, e.column) for e in result.errors] == [(3, "二月!日期时间")]
+
+
+# ------------------------------------------------------------------ 考勤汇总: the month in the title
+
+SUMMARY_HEAD = ["工号", "姓名", "应出勤天数", "实际出勤天数", "迟到次数", "旷工天数"]
+
+
+def test_summary_month_from_the_title_row_when_no_column_names_it() -> None:
+    data = xlsx_bytes(
+        [["2024年4月 考勤月度汇总"], SUMMARY_HEAD, ["1001", "张三", 22, 21, 1, 1]],
+        merge_title="A1:F1",
+    )
+    result = parse_bytes("attendance", data, file_defaults={"source": "export-2024-05"})
+    assert result.errors == [] and [r["month"] for r in result.rows] == ["2024-04"]
+
+
+def test_summary_month_column_and_given_month_win_over_the_title() -> None:
+    with_column = xlsx_bytes(
+        [["2024年4月 考勤月度汇总"], [*SUMMARY_HEAD, "月份"], ["1001", "张三", 22, 21, 1, 1, "2024-03"]]
+    )
+    assert parse_bytes("attendance", with_column).rows[0]["month"] == "2024-03"
+    bare = xlsx_bytes([["2024年4月 考勤月度汇总"], SUMMARY_HEAD, ["1001", "张三", 22, 21, 1, 1]])
+    given = parse_bytes("attendance", bare, file_defaults={"month": "2024-02"})
+    assert given.rows[0]["month"] == "2024-02"
+
+
+def test_summary_title_naming_two_months_is_no_guess() -> None:
+    data = xlsx_bytes(
+        [["2024年4月 考勤汇总  制表日期 2024-05-03"], SUMMARY_HEAD, ["1001", "张三", 22, 21, 1, 1]]
+    )
+    result = parse_bytes("attendance", data)
+    assert result.rows == [] and [(e.row, e.column) for e in result.errors] == [(3, "月份")]

@@ -9,7 +9,8 @@ file-level error in the result.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +158,7 @@ def _parse_tables(
         labels = {
             f: (f"{sheet.name}!" if many else "") + text(header[i]) for f, i in columns.items()
         }
+        sheet_ctx = _with_title(ctx, sheet.rows[:index])
         for number, cells in sheet.rows[index + 1 :]:
             if all(is_blank(c) for c in cells):
                 continue
@@ -166,7 +168,19 @@ def _parse_tables(
                 continue
             result.source_rows += 1
             values = {f: (cells[i] if i < len(cells) else None) for f, i in columns.items()}
-            _convert(spec, values, labels, number, ctx, result)
+            _convert(spec, values, labels, number, sheet_ctx, result)
+
+
+def _with_title(ctx: Context, above: Sequence[tuple[int, Sequence[Any]]]) -> Context:
+    """The context with the text of the title rows above the header (``2024年4月 考勤汇总``).
+
+    Clock software prints the month in the title, not in a column; converters
+    that need a month read it from there before guessing from the file name.
+    """
+    title = " ".join(text(c) for _, cells in above for c in cells if not is_blank(c))
+    if not title:
+        return ctx
+    return replace(ctx, defaults={**ctx.defaults, "title": title})
 
 
 def _convert(

@@ -137,17 +137,20 @@ def parse_month(value: object) -> str:
 
 
 def _month(v: Mapping[str, Any], ctx: Context) -> str:
-    """The row's month, else the given default (an upload's period), else the file name's."""
+    """The row's month, else the given default (an upload's period), else the one month
+    the title rows name, else the file name's."""
     if not is_blank(v.get("month")):
         return str(call_field("month", parse_month, v["month"]))
     given = ctx.defaults.get("month")
     if not is_blank(given):
         return str(call_field("month", parse_month, given))
-    source = ctx.defaults.get("source")
-    if not is_blank(source):
+    for guess in ("title", "source"):
+        found = ctx.defaults.get(guess)
+        if is_blank(found):
+            continue
         try:
-            return parse_month(source)
-        except ValueError:
+            return parse_month(found)
+        except ValueError:  # none, or several months (制表日期 beside the month): no guess
             pass
     # no such column: name the column the user has to add
     raise FieldError("月份", "month is empty (add a 月份 column or give the month)")

@@ -262,3 +262,28 @@ def test_cli_dry_run_and_import(
     assert (out["added"], out["imported"]) == (1, True)
     row = AttendanceSummary.objects.get()
     assert (row.person, row.month, row.late, row.late_minutes) == (world.zhang, "2024-04", 2, 35)
+
+
+def test_the_attendance_page_says_which_months_the_summary_scores(
+    client: Client, world: World
+) -> None:
+    policy = "guangde-2023"
+    setup(world, policy)
+    days = april(world)
+    load(world.center, world, "punches", punch_file(days, policy), "A1_attlog.dat")
+    client.force_login(world.inspector)
+    page = reverse("facts:attendance") + "?month=2024-04"
+    html = client.get(page).content.decode()
+    assert "按考勤汇总计分" not in html and 'id="imported-note"' not in html
+    n = len(days)
+    batch = load(world.center, world, "attendance",
+                 xlsx_bytes([HEAD, ["1001", "", "2024-04", n, n - 3, 2, 0, 0, 3, 0]]), "s.xlsx")  # fmt: skip
+    html = client.get(page).content.decode()
+    assert 'id="imported-note"' in html and f"导入批次 {batch.pk}" in html
+    row = re.search(r'<tr class="imported">(.*?)</tr>', html, re.S)
+    assert row and "张三（1001）" in row.group(1) and "按考勤汇总计分" in row.group(1)
+    cells = re.findall(r'<td class="num">([^<]*)</td>', row.group(1))
+    assert cells == [str(n), str(n - 3), "2", "0", "0", "3", "0"]  # the summary's, not the punches'
+    assert "张三（1001）逐日" in html and "打卡仅供查看" in html
+    import_rollback(batch=batch, by=world.inspector, reason="撤销")
+    assert "按考勤汇总计分" not in client.get(page).content.decode()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -18,8 +18,17 @@ from kaohe.engine.attendance import (
     PersonSummary,
     derive_attendance,
 )
+from kaohe.engine.periods import PeriodKind
 from kaohe.engine.workdays import UnknownYearError, WorkCalendar, YearArrangement
-from kaohe.web.facts.models import CalendarDay, CalendarYear, DayKind, ImportBatch, Leave, Punch
+from kaohe.web.facts.models import (
+    AttendanceSummary,
+    CalendarDay,
+    CalendarYear,
+    DayKind,
+    ImportBatch,
+    Leave,
+    Punch,
+)
 from kaohe.web.org.models import Center, Person
 from kaohe.web.scoring.bridge import policy_for, roster
 
@@ -86,6 +95,8 @@ class AttendanceMonth:
     days: list[date]
     people: list[tuple[Person, PersonSummary | None, dict[date, DayRow]]]
     corrections: list[Punch]
+    #: person code → the live 考勤汇总 of the month: it, not the punches, is scored
+    imported: dict[str, AttendanceSummary] = field(default_factory=dict)
 
 
 def attendance_month(center: Center, month: str, people: QuerySet[Person]) -> AttendanceMonth:
@@ -141,6 +152,15 @@ def attendance_month(center: Center, month: str, people: QuerySet[Person]) -> At
         out.error = str(exc)
         return out
     out.days = cal.workdays(start, end)
+    out.imported = {
+        row.person.code: row
+        for row in AttendanceSummary.objects.filter(
+            center=center,
+            rolled_back=False,
+            person__code__in=codes,
+            month__in=[str(m) for m in period.subperiods(PeriodKind.MONTH)],
+        ).select_related("person", "batch")
+    }
     for code in sorted(chosen):
         rows = {r.day: r for r in result.days.get(code, ())}
         out.people.append((chosen[code], result.summaries.get(code), rows))

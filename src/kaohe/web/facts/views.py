@@ -230,6 +230,7 @@ def attendance(request: HttpRequest) -> HttpResponse:
             person,
             summary,
             [(d, selectors.status_cells(rows.get(d))) for d in data.days],
+            data.imported.get(person.code),
         )
         for person, summary, rows in data.people
     ]

@@ -12,6 +12,7 @@ from kaohe.web.audit.models import AuditEntry
 from kaohe.web.facts.models import CalendarDay, ImportBatch, PinAlias, Punch
 from kaohe.web.facts.services import import_commit
 from kaohe.web.facts.xlsx_templates import TEMPLATES
+from kaohe.web.org.models import Person
 from tests.web.personas import World
 
 DAT = b"   1001\t2024-04-01 08:01:02\t1\n   7777\t2024-04-01 08:20:00\t1\n   1002\tbroken\t1\n"
@@ -135,3 +136,35 @@ def test_every_template_round_trips(client: Client, world: World, kind: str) -> 
         period="2024-04",
     )
     assert batch.added == 1, headers
+
+
+def test_lost_leading_zeros_are_put_back_by_the_pin_width_on_the_page(
+    client: Client, world: World
+) -> None:
+    zero = Person.objects.create(center=world.center, code="0042", name="赵六", pin="0042")
+    client.force_login(world.inspector)
+    data = b"     42\t2024-04-01 08:01:02\t1\n"
+    location = upload(client, data)
+    html = client.get(location).content.decode()
+    assert 'name="resolve-0"' in html and 'id="pin-width"' in html  # 42 is unknown
+    sha = location.split("/")[-2]
+    preview = reverse("facts:preview", args=[sha])
+    query = {"kind": "punches", "name": "A1_attlog.dat", "mapping": "", "period": ""}
+    html = client.get(preview, {**query, "pin_width": "4"}).content.decode()
+    assert 'name="resolve-0"' not in html and "0042" in html and 'value="4"' in html
+    assert client.get(preview, {**query, "pin_width": "abc"}).status_code == 200  # ignored
+    response = client.post(preview, {**query, "pin_width": "4"})
+    assert response.status_code == 302
+    punch = Punch.objects.get()
+    assert punch.person == zero and PinAlias.objects.count() == 0
+    # the upload form takes the width too, and carries it to the preview
+    response = client.post(
+        reverse("facts:imports"),
+        {"kind": "punches", "file": SimpleUploadedFile("b.dat", data), "pin_width": "4"},
+    )
+    assert response.status_code == 302 and "pin_width=4" in response["Location"]
+    bad = client.post(
+        reverse("facts:imports"),
+        {"kind": "punches", "file": SimpleUploadedFile("b.dat", data), "pin_width": "99"},
+    )
+    assert bad.status_code == 200 and ImportBatch.objects.count() == 1

@@ -13,6 +13,8 @@ from kaohe.engine import Period
 from kaohe.web.facts.models import DayKind, ImportKind
 
 INGEST_KINDS = [(k.value, k.label) for k in ImportKind]
+#: Longer 工号 are not employee numbers but something else pasted in.
+MAX_PIN_WIDTH = 20
 
 
 class UploadForm(forms.Form):
@@ -24,6 +26,14 @@ class UploadForm(forms.Form):
         required=False,
         max_length=10,
         help_text="如 2024-05、2024-Q2、2024",
+    )
+
+    pin_width = forms.IntegerField(
+        label="工号位数（可选）",
+        required=False,
+        min_value=1,
+        max_value=MAX_PIN_WIDTH,
+        help_text="Excel 丢了前导零时填写：如 4 位工号，12 补回为 0012",
     )
 
     def __init__(self, *args: Any, mappings: list[str] | None = None, **kwargs: Any) -> None:

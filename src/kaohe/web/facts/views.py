@@ -25,7 +25,14 @@ from kaohe.ingest import ColumnMapping, MappingError, load_mapping
 from kaohe.web.accounts.models import Role
 from kaohe.web.accounts.scope import has_role, role_required, visible_people
 from kaohe.web.facts import selectors, services
-from kaohe.web.facts.forms import CorrectionForm, DayForm, RollbackForm, UploadForm, YearForm
+from kaohe.web.facts.forms import (
+    MAX_PIN_WIDTH,
+    CorrectionForm,
+    DayForm,
+    RollbackForm,
+    UploadForm,
+    YearForm,
+)
 from kaohe.web.facts.models import CalendarDay, DayKind, ImportBatch, ImportKind
 from kaohe.web.facts.xlsx_templates import TEMPLATES, template_xlsx
 from kaohe.web.org.models import Person
@@ -62,6 +69,7 @@ def imports(request: HttpRequest) -> HttpResponse:
             "name": Path(upload.name).name[:200],
             "mapping": form.cleaned_data["mapping"] or "",
             "period": form.cleaned_data["period"],
+            "pin_width": form.cleaned_data["pin_width"] or "",
         }
         return redirect(f"{reverse('facts:preview', args=[sha])}?{urlencode(query)}")
     return render(
@@ -86,7 +94,14 @@ def _preview_args(request: HttpRequest) -> dict[str, str]:
         "name": src.get("name", "")[:200],
         "mapping": src.get("mapping", ""),
         "period": src.get("period", "").strip(),
+        "pin_width": _pin_width(src.get("pin_width", "")),
     }
+
+
+def _pin_width(value: str) -> str:
+    """The 工号 width of the upload form, carried in the preview's URL (else none)."""
+    value = value.strip()
+    return value if value.isdigit() and 1 <= int(value) <= MAX_PIN_WIDTH else ""
 
 
 @require_http_methods(["GET", "POST"])
@@ -111,6 +126,7 @@ def preview(request: HttpRequest, sha: str) -> HttpResponse:
         "file_name": args["name"],
         "mapping": mapping,
         "period": args["period"],
+        "pin_width": int(args["pin_width"]) if args["pin_width"] else None,
     }
     people = list(Person.objects.filter(center=center).order_by("code"))
     result = services.import_preview(**common)

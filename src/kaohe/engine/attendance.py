@@ -620,7 +620,11 @@ def _describe(slots: Iterable[SlotResult]) -> str:
 
 
 def to_records(
-    result: AttendanceResult, schedule: Schedule, *, include_unapproved_leave: bool = True
+    result: AttendanceResult,
+    schedule: Schedule,
+    *,
+    include_unapproved_leave: bool = True,
+    charged_leave_types: frozenset[str] = frozenset(),
 ) -> list[dict[str, object]]:
     """Ledger rows ``{date, subject, item, count, note}`` for the schedule's items.
 
@@ -630,7 +634,9 @@ def to_records(
     as guangde attendance.03 counts them). Items the schedule leaves ``None``
     are skipped. ``include_unapproved_leave=False`` drops 旷工 that comes from an
     unapproved leave row, for a policy whose ``derive.leave`` rules already
-    charge those rows (otherwise they would be charged twice).
+    charge those rows (otherwise they would be charged twice);
+    ``charged_leave_types`` does the same for unapproved leave of those types
+    only (a policy charging unapproved 事假 but not, say, an unlisted type).
     """
     out: list[dict[str, object]] = []
 
@@ -652,7 +658,10 @@ def to_records(
                 s
                 for s in row.slots
                 if s.status is SlotStatus.ABSENT
-                and (include_unapproved_leave or s.leave_type is None)
+                and (
+                    s.leave_type is None
+                    or (include_unapproved_leave and s.leave_type not in charged_leave_types)
+                )
             ]
             whole_day = row.absent_days == ONE and len(absent) == len(row.slots)
             late = [s for s in row.slots if s.status is SlotStatus.LATE]

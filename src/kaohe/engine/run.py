@@ -194,6 +194,7 @@ class Run:
     def _derived_records(self) -> pl.DataFrame:
         rows: list[dict[str, Any]] = []
         rules = self.policy.derive
+        summarised = self._summarised_months() if rules.leave else set()
         if rules.leave:
             for leave in self.facts.rows("leave"):
                 for leave_rule in rules.leave:
@@ -207,6 +208,11 @@ class Run:
                     if not days:
                         continue
                     for day, share in self._leave_shares(leave, days):
+                        if (
+                            not approved
+                            and (str(leave["person"]), f"{day:%Y-%m}") in summarised
+                        ):
+                            continue  # the summary's 旷工 already counts this day
                         rows.append(
                             {
                                 "_row": leave["_row"],
@@ -348,15 +354,41 @@ class Run:
             self.cache["__punch_rows__"] = table
         return table.get(person, [])
 
+    def _summarised_months(self) -> set[tuple[str, str]]:
+        """(person, month) pairs an ``attendance`` summary row decides.
+
+        A person whose month comes as a summary (考勤汇总) has no punches for
+        it on purpose; deriving that month from the clock would make him
+        absent every day.  The summary is scored instead (as the sub-scores
+        already do, see ``SubjectEnv._attendance_rows``).
+        """
+        default = str(self.period) if self.period.kind is PeriodKind.MONTH else None
+        out: set[tuple[str, str]] = set()
+        for r in self.facts.rows("attendance"):
+            month = r.get("month") or default
+            if month is not None:
+                out.add((str(r["person"]), str(Period.parse(str(month)))))
+        return out
+
     def _punch_records(self) -> list[dict[str, Any]]:
         result = self.punch_attendance()
         if result is None or self.policy.schedule is None:
             return []
-        charges_unapproved = any(r.type == "unapproved" for r in self.policy.derive.leave)
+        rules = self.policy.derive.leave
+        charges_unapproved = any(r.type == "unapproved" for r in rules)
+        charged_types = frozenset(r.type for r in rules if not r.approved)
         out = []
         schedule = self.policy.schedule
         per_signin = schedule.absent_unit == "signin"
-        for rec in to_records(result, schedule, include_unapproved_leave=not charges_unapproved):
+        summarised = self._summarised_months()
+        for rec in to_records(
+            result,
+            schedule,
+            include_unapproved_leave=not charges_unapproved,
+            charged_leave_types=charged_types,
+        ):
+            if summarised and (rec["subject"], f"{rec['date']:%Y-%m}") in summarised:
+                continue  # the month's attendance summary decides, not the clock
             count = int(rec["count"])  # type: ignore[call-overload]
             if per_signin and str(rec.get("note", "")).startswith("旷工一天"):
                 count *= len(schedule.signins)

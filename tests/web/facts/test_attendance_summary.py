@@ -167,6 +167,29 @@ def test_the_summary_wins_over_punches_and_rollback_brings_them_back(world: Worl
     assert scores(world.center, "2024-04") == from_punches
 
 
+def test_punches_for_a_month_with_a_summary_are_kept_but_the_preview_says_unscored(
+    world: World,
+) -> None:
+    policy = "guangde-2023"
+    setup(world, policy)
+    days = april(world)
+    n = len(days)
+    perfect = xlsx_bytes([HEAD, ["1001", "", "2024-04", n, n, 0, 0, 0, 0, 0]])
+    load(world.center, world, "attendance", perfect, "s.xlsx")
+    summarised = scores(world.center, "2024-04")["1001"]
+    punches = punch_file(days, policy)
+    preview = import_preview(center=world.center, kind="punches", data=punches, file_name="a")
+    assert preview.ok
+    [warning] = preview.warnings  # one per month, not one per row
+    assert "2024-04" in warning.message and "1001" in warning.message
+    assert "1002" not in warning.message and "不计分" in warning.message
+    load(world.center, world, "punches", punches, "A1_attlog.dat")
+    after = scores(world.center, "2024-04")["1001"]
+    assert after == summarised, (after, summarised)
+    may = b"   1001\t2024-05-06 08:20:00\t1\n"
+    assert import_preview(center=world.center, kind="punches", data=may, file_name="b").warnings == []
+
+
 def test_one_summary_per_person_and_month(world: World) -> None:
     CenterPolicy.objects.update(policy_id="guangde-2023")
     first = xlsx_bytes([HEAD, ["1001", "", "2024-04", 21, 21, 0, 0, 0, 0, 0]])
@@ -228,6 +251,16 @@ def test_upload_preview_commit_on_the_web_page(client: Client, world: World) -> 
     assert (batch.added, batch.period) == (3, "2024-04")
     row = AttendanceSummary.objects.get(person=world.zhang)
     assert (row.late, row.early, row.missed, row.absent_days) == (1, 1, 1, 1)
+    # the clock file of the same month afterwards: stored, and the page says it is not scored
+    where = upload(client, punch_file(days, "guangde-2023"))
+    assert "以考勤汇总为准" in client.get(where).content.decode()
+    done = client.post(
+        reverse("facts:preview", args=[re.findall(r"[0-9a-f]{64}", where)[0]]),
+        {"kind": "punches", "name": "A1_attlog.dat", "mapping": "", "period": ""},
+        follow=True,
+    )
+    html = done.content.decode()
+    assert "已导入 A1_attlog.dat" in html and "不计分" in html
 
 
 def test_cli_dry_run_and_import(

@@ -290,6 +290,8 @@ def import_preview(
     _mark_duplicates(center, kind, preview)
     if kind == ImportKind.ATTENDANCE:
         _check_attendance(center, preview, period)
+    if kind == ImportKind.PUNCHES:
+        summaries.warn_summarised_punches(center, preview)
     return preview
 
 

@@ -114,6 +114,45 @@ def check_summaries(center: Center, preview: Preview, policy: Policy | None) -> 
         )
 
 
+SHOWN_PEOPLE = 20  # names listed in a warning before "等 N 人"
+
+
+def warn_summarised_punches(center: Center, preview: Preview) -> None:
+    """Punches of a person-month a live summary decides are stored but not scored: say so.
+
+    One warning per month (naming the first people), not per row: a clock
+    file holds thousands of rows for the same few people.
+    """
+    from kaohe.web.facts.services import RowStatus
+
+    months: dict[str, set[int]] = {}
+    for r in preview.rows:
+        if r.status == RowStatus.NEW and r.person is not None:
+            when = r.values["time"]
+            months.setdefault(f"{when:%Y-%m}", set()).add(r.person.pk)
+    if not months:
+        return
+    decided = AttendanceSummary.objects.filter(
+        center=center, rolled_back=False, month__in=sorted(months)
+    ).values_list("month", "person_id", "person__code")
+    hit: dict[str, list[str]] = {}
+    for month, pk, code in decided:
+        if pk in months[month]:
+            hit.setdefault(month, []).append(code)
+    for month in sorted(hit):
+        codes = sorted(hit[month])
+        names = "、".join(codes[:SHOWN_PEOPLE])
+        more = f" 等 {len(codes)} 人" if len(codes) > SHOWN_PEOPLE else ""
+        preview.warnings.append(
+            RowError(
+                None,
+                "工号",
+                f"{month} 已导入考勤汇总的人员（{names}{more}）：以考勤汇总为准，"
+                "这些打卡只保存、仅供查看，不计分（撤销汇总后计分）",
+            )
+        )
+
+
 def _month_bounds(month: str) -> tuple[datetime, datetime]:
     p = Period.parse(month)
     since = timezone.make_aware(datetime.combine(p.start, time.min))

@@ -40,6 +40,8 @@ from kaohe.web.org.models import Person
 PREVIEW_ROWS = 500
 ATTENDANCE_READERS = (Role.INSPECTOR, Role.LEADER, Role.CHIEF, Role.STAFF)
 
+SHOWN_WARNINGS = 5  # whole-file warnings repeated after a commit (row ones stay on the preview)
+
 
 def mappings_dir() -> Path:
     return Path(os.environ.get("KAOHE_MAPPINGS_DIR") or Path(settings.DATA_DIR) / "mappings")
@@ -149,6 +151,8 @@ def preview(request: HttpRequest, sha: str) -> HttpResponse:
                 request,
                 f"已导入 {batch.file_name}：新增 {batch.added} 条，重复 {batch.duplicates} 条",
             )
+            for warning in [w for w in result.warnings if w.row is None][:SHOWN_WARNINGS]:
+                messages.warning(request, warning.message)
             return redirect("facts:imports")
     shown = result.rows[:PREVIEW_ROWS]
     columns = list(dict.fromkeys(k for r in shown for k in r.values))

@@ -194,7 +194,8 @@ class Run:
     def _derived_records(self) -> pl.DataFrame:
         rows: list[dict[str, Any]] = []
         rules = self.policy.derive
-        summarised = self._summarised_months() if rules.leave else set()
+        unapproved = any(not r.approved or r.type == "unapproved" for r in rules.leave)
+        summarised = self._summarised_months() if unapproved else set()
         if rules.leave:
             for leave in self.facts.rows("leave"):
                 for leave_rule in rules.leave:
@@ -362,13 +363,25 @@ class Run:
         absent every day.  The summary is scored instead (as the sub-scores
         already do, see ``SubjectEnv._attendance_rows``).
         """
+        key = f"__summarised__{self.period}"
+        known: set[tuple[str, str]] | None = self.cache.get(key)
+        if known is not None:
+            return known
         default = str(self.period) if self.period.kind is PeriodKind.MONTH else None
-        out: set[tuple[str, str]] = set()
-        for r in self.facts.rows("attendance"):
-            month = r.get("month") or default
-            if month is not None:
-                out.add((str(r["person"]), str(Period.parse(str(month)))))
-        return out
+        table = self.facts["attendance"]
+        if table.height:
+            month = pl.col("month") if default is None else pl.col("month").fill_null(default)
+            pairs = table.select("person", month).unique()
+            months = {m: str(Period.parse(m)) for m in pairs["month"].drop_nulls().unique()}
+            known = {
+                (person, months[month])
+                for person, month in pairs.iter_rows()
+                if month is not None
+            }
+        else:
+            known = set()
+        self.cache[key] = known
+        return known
 
     def _punch_records(self) -> list[dict[str, Any]]:
         result = self.punch_attendance()

@@ -40,10 +40,11 @@ from kaohe.web.ledger.models import Record
 from kaohe.web.org.models import Assignment, Employment, Person
 from kaohe.web.scoring.models import ScoreRun
 from kaohe.web.scoring.services import compute
+from kaohe.web.workflow import exports
 from kaohe.web.workflow.models import Appeal, AppealState, AssessmentPeriod, PeriodState, Snapshot
 from tests.browser.conftest import Clock
 from tests.browser.helpers import log_in, screenshot
-from tests.browser.pdf_text import pdf_tables
+from tests.browser.pdf_text import pdf_lines, pdf_tables
 from tests.web.personas import START, World, build_world
 from tests.web.workflow.conftest import baoshan_year, full_attendance
 
@@ -414,8 +415,10 @@ def test_the_cycle_in_the_browser(
     leader.goto(period_url)
     leader.locator("table").get_by_role("link", name=f"#{appeal.pk}").click()
     expect(leader.locator("body")).to_contain_text("申诉附件（2）")
-    expect(leader.locator('img[alt="申诉附件 1"]')).to_have_js_property("complete", True)
-    assert leader.locator('img[alt="申诉附件 1"]').evaluate("i => i.naturalWidth") == 40
+    photo = leader.locator('img[alt="申诉附件 1"]')
+    photo.scroll_into_view_if_needed()
+    expect(photo).to_have_js_property("complete", True)
+    assert photo.evaluate("i => i.naturalWidth") == 40
     leader.get_by_role("button", name="开始复核").click()
     expect(leader.locator("h1 .badge")).to_have_text("复核中")
     leader.select_option("#decision", "overturn")
@@ -440,14 +443,20 @@ def test_the_cycle_in_the_browser(
         assert ranking(leader, case.period, m) == m.after, m
 
     # The appellant sees the outcome, the notices and his card re-scored.
-    appellant.goto(reverse("workflow:appeal", args=[appeal.pk]))
-    expect(appellant.locator("h1 .badge")).to_have_text("改判")
-    expect(appellant.locator("body")).to_contain_text(f"意见：{DECISION}")
+    # The appellant is told: on the cycle page, the decision and any grade it moved.
     appellant.goto(reverse("workflow:periods"))
     notices = appellant.locator(".card", has_text="新通知")
-    expect(notices).to_contain_text(f"您对 {case.period} 的申诉已复核：改判。意见：{DECISION}")
+    told = f"您对 {case.period} 的申诉已复核：改判。意见：{DECISION}"
+    expect(notices).to_contain_text(told)
     for text in case.notices:
         expect(notices).to_contain_text(text)
+    notices.locator("li", has_text=told).get_by_role("button", name="查看").click()
+    expect(appellant).to_have_url(
+        re.compile(re.escape(reverse("workflow:appeal", args=[appeal.pk])))
+    )
+    expect(appellant.locator("h1 .badge")).to_have_text("改判")
+    expect(appellant.locator("body")).to_contain_text(f"意见：{DECISION}")
+    expect(appellant.locator(".voided")).to_have_text("已作废")
     appellant.goto(card_url)
     card_after = next(m for m in case.moves if m.code == case.card).after
     expect(appellant.locator("#card-score")).to_have_text(card_after[0])
@@ -498,6 +507,10 @@ def test_the_cycle_in_the_browser(
     assert appealed.pk not in [r["id"] for r in snap.records]
     # … and what both files say, the overturned ranking included.
     rows = check_bulletin(xlsx, pdf, snap)
+    title = exports.bulletin_source(world.center, case.period).title
+    lines = [line.text for line in pdf_lines(pdf)]
+    assert lines[0] == title and "草稿" not in "".join(lines)
+    assert lines[1].endswith(f"第 {version} 版")
     for m in case.moves:
         rank, _, score, grade = rows[m.code]
         assert (score, rank, grade) == m.after, m

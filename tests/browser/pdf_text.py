@@ -4,9 +4,9 @@ The project has no PDF reader (pypdf, pdfminer) and needs none in production,
 so the browser tests read a downloaded bulletin with this small extractor.  It
 understands exactly what WeasyPrint (pydyf) produces: objects at the top level
 or packed in object streams, Flate-compressed page contents, Type0 fonts with a
-``/ToUnicode`` CMap, and text shown with ``Tj`` / ``TJ`` between ``BT`` and
-``ET``.  It returns one string per text-showing operator, in page order: a
-table cell's text is one run, so a test can find a row's cells in sequence.
+``/ToUnicode`` CMap, and text placed with ``Tm`` and shown with ``TJ``.
+``pdf_lines`` gives each line of text with its page and position, in drawing
+order; ``pdf_tables`` rebuilds the bulletin's tables cell by cell from them.
 It is not a general PDF parser.
 """
 

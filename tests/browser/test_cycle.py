@@ -84,13 +84,16 @@ class Case:
     appeal: date  # the day the appeal is filed and decided
     approve: date  # past publicity: 审定 and 发布
     findings: tuple[Finding, Finding]  # the first is appealed and overturned
+    appeal_ends: date  # the last day of the appeal window the cycle page shows
     appellant: str  # his username; he appeals from the score card of ``card``
     card: str
     moves: tuple[Move, ...]
+    workdays: int = 5  # of publicity (the default where the regulation gives none)
+    left_on_appeal_day: int | None = 4  # publicity's working days still to run then
     notices: tuple[str, ...] = ()  # grade moves the appellant is told of
     # 揭东 only: the reopened version 2's publicity and its end, and its publication day
     again: tuple[date, date, date] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    bonus: dict[str, tuple[str, str]] = field(default_factory=dict)  # 宝山: before, after
 
 
 MAY = dict(
@@ -98,8 +101,9 @@ MAY = dict(
     patrol=date(2024, 5, 10),
     publicity=date(2024, 6, 3),  # a Monday; 2024-06-10 (端午) is a holiday
     publicity_ends=date(2024, 6, 11),
-    appeal=date(2024, 6, 5),
+    appeal=date(2024, 6, 5),  # Wednesday: 4 working days of publicity left, today included
     approve=date(2024, 6, 12),
+    appeal_ends=date(2024, 6, 11),
 )
 
 CASES = [
@@ -141,6 +145,9 @@ CASES = [
         publicity_ends=date(2024, 6, 5),
         approve=date(2024, 6, 6),  # publish version 1: appeals until 2024-06-11
         appeal=date(2024, 6, 7),
+        appeal_ends=date(2024, 6, 11),
+        workdays=2,
+        left_on_appeal_day=None,
         findings=(
             Finding("A1", "1001", "discipline.02", "2"),  # 着装情况, 2 points as given
             Finding("A1", "1002", "discipline.03", "1"),  # 服务态度, 1 point
@@ -161,6 +168,7 @@ CASES = [
         publicity_ends=date(2024, 7, 8),
         appeal=date(2024, 7, 3),
         approve=date(2024, 7, 9),
+        appeal_ends=date(2024, 7, 8),
         findings=(
             Finding("A1", "1001", "s_discipline.02"),  # 衣着不整齐: −1
             Finding("B1", "2001", "s_service.01"),  # 不按首问负责: −1
@@ -180,6 +188,7 @@ CASES = [
         publicity_ends=date(2025, 1, 13),
         appeal=date(2025, 1, 8),
         approve=date(2025, 1, 14),
+        appeal_ends=date(2025, 1, 13),
         findings=(
             Finding("A1", "1001", "conduct.01"),  # 被投诉: vetoes 优秀, −200 元
             Finding("A1", "1002", "conduct.02"),  # 被通报: −50 元
@@ -193,7 +202,7 @@ CASES = [
             Move("purchased-year", "1002", ("88", 2, "优秀"), ("88", 2, "表扬")),
         ),
         notices=("2024 经申诉复核重新排名：张三 的等次由“表扬”变为“优秀”。",),
-        extra={"bonus": {"1001": ("11800", "12000"), "1002": ("11950", "11950")}},
+        bonus={"1001": ("11800", "12000"), "1002": ("11950", "11950")},
     ),
 ]
 
@@ -276,6 +285,11 @@ def run_of(world: World, period: str) -> dict[str, Any]:
     return {c: (s["score"], s["rank"], s.get("grade")) for c, s in run.result["subjects"].items()}
 
 
+def bonus_of(world: World, period: str, codes: dict[str, Any]) -> dict[str, str]:
+    run = ScoreRun.objects.get(center=world.center, period=period)
+    return {c: run.result["subjects"][c]["bonus"] for c in codes}
+
+
 def download(page: Page, link: str) -> tuple[str, bytes]:
     with page.expect_download() as info:
         page.get_by_role("link", name=link, exact=True).click()
@@ -352,8 +366,7 @@ def test_the_cycle_in_the_browser(
     step(inspector, "初审", "已初审")
     clock.set(case.publicity)
     step(inspector, "开始公示", "公示中")
-    workdays = 2 if case.policy == "jiedong-2022" else 5
-    expect(inspector.get_by_text(f"公示剩余 {workdays} 个工作日")).to_be_visible()
+    expect(inspector.get_by_text(f"公示剩余 {case.workdays} 个工作日")).to_be_visible()
     expect(inspector.locator("body")).to_contain_text(f"截止 {case.publicity_ends:%Y-%m-%d}")
     screenshot(inspector, f"{shot}-1-publicity")
 
@@ -365,6 +378,7 @@ def test_the_cycle_in_the_browser(
     assert {m.code: run_of(world, case.period)[m.code] for m in case.moves} == {
         m.code: m.before for m in case.moves
     }
+    assert bonus_of(world, case.period, case.bonus) == {c: b for c, (b, _) in case.bonus.items()}
 
     if after_publication:
         # 揭东: no appeal during publicity; 审定 and 发布 once it is over.
@@ -379,9 +393,17 @@ def test_the_cycle_in_the_browser(
     appellant = new_desktop().new_page()
     log_in(appellant, case.appellant)
     appellant.goto(f"{reverse('workflow:periods')}")
-    if not after_publication:
-        expect(appellant.locator("tbody")).to_contain_text("公示剩余 4 个工作日")
-    expect(appellant.locator("tbody")).to_contain_text("申诉期至")
+    if case.left_on_appeal_day is not None:
+        expect(appellant.locator("tbody")).to_contain_text(
+            f"公示剩余 {case.left_on_appeal_day} 个工作日（截止 {case.publicity_ends:%Y-%m-%d}）"
+        )
+    expect(appellant.locator("tbody")).to_contain_text(f"申诉期至 {case.appeal_ends:%Y-%m-%d}")
+    appellant.get_by_role("link", name=case.period, exact=True).click()
+    expect(appellant.locator("h1 .badge")).to_have_text("已通报" if after_publication else "公示中")
+    # Staff and chief reps get the bulletin once it is published, never a draft.
+    expect(appellant.get_by_role("link", name="下载通报 PDF", exact=True)).to_have_count(
+        1 if after_publication else 0
+    )
     card_url = f"{reverse('scoring:card', args=[case.card])}?period={case.period}"
     appellant.goto(card_url)
     expect(appellant.locator("#appeal-open")).to_be_visible()
@@ -439,10 +461,10 @@ def test_the_cycle_in_the_browser(
     assert {m.code: run_of(world, case.period)[m.code] for m in case.moves} == {
         m.code: m.after for m in case.moves
     }
+    assert bonus_of(world, case.period, case.bonus) == {c: a for c, (_, a) in case.bonus.items()}
     for m in case.moves:
         assert ranking(leader, case.period, m) == m.after, m
 
-    # The appellant sees the outcome, the notices and his card re-scored.
     # The appellant is told: on the cycle page, the decision and any grade it moved.
     appellant.goto(reverse("workflow:periods"))
     notices = appellant.locator(".card", has_text="新通知")
@@ -533,15 +555,14 @@ def test_the_cycle_in_the_browser(
         for m in case.moves:
             assert subjects[m.code] == m.before[:2], m
 
-    if "bonus" in case.extra:
+    if case.bonus:
         # 宝山's money: the bonus sheet shows the engine's amounts, the complaint's 200 元 restored.
         _, bonus = download(inspector, "绩效奖励表 XLSX")
         sheet = openpyxl.load_workbook(io.BytesIO(bonus))["绩效奖励"]
         amounts = {r[0]: _num(r[7]) for r in sheet.iter_rows(min_row=3, values_only=True)}
-        for code, (_, after) in case.extra["bonus"].items():
+        for code, (_, after) in case.bonus.items():
             assert amounts[code] == after == snap.result["subjects"][code]["bonus"]
 
-    # Staff see the published bulletin too (no 草稿 any more).
+    # Now published, the appellant may download it too.
     appellant.goto(period_url)
     expect(appellant.get_by_role("link", name="下载通报 PDF", exact=True)).to_be_visible()
-    assert re.search(r"已发布版本", inspector.content())

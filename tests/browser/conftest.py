@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
+from django.utils import timezone
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
@@ -210,3 +212,34 @@ def _test_settings(settings: Settings, tmp_path: Path) -> None:
 def live_world(live_server: LiveServer) -> World:
     """The named personas, committed where the live server can read them."""
     return build_world(BROWSER_POLICY)
+
+
+class Clock:
+    """The calendar day the application believes it is, in the test and in the live server.
+
+    Every "today" of the app (the patrol's record date, the publicity countdown,
+    the appeal window, 审定 only after publicity) is ``timezone.localdate()``
+    called without a value, so the ``clock`` fixture replaces that one function
+    for the test's duration; the live server runs in a thread of this process
+    and sees the same day.  Only the day moves: ``timezone.now()`` (sessions,
+    lockouts, timestamps of audit rows and snapshots) keeps the real time.  It
+    is a test fixture, not a setting: nothing in the application can move it.
+    """
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+
+    def set(self, day: date) -> None:
+        self.today = day
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    real = timezone.localdate
+    now = Clock(real())
+
+    def localdate(value: Any = None, timezone: Any = None) -> date:
+        return now.today if value is None else real(value, timezone)
+
+    monkeypatch.setattr(timezone, "localdate", localdate)
+    return now

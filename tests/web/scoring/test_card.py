@@ -147,3 +147,26 @@ def test_failed_run_message_on_the_card(client: Client, guangde: World) -> None:
     page = html(client.get(card_url("1001"), {"period": "2030-05"}))
     assert "2030 年的工作日历尚未录入，无法计分" in page
     assert 'id="card-score"' not in page
+
+
+def test_a_windows_card_lists_the_voided_records_of_its_staff(client: Client, world: World) -> None:
+    """Under a window-only regulation (xxqu-2022) a finding on a person counts for his window.
+
+    Voided (an appeal overturned, say), it leaves no trace line on the window's
+    card; the card's 已作废 list must still show it, not "本期没有已作废的记录".
+    """
+    gone = record(world, person=world.zhang, voided="申诉改判：记录有误")
+    own = record(world, window=world.a1, voided="重复录入")
+    elsewhere = record(world, person=world.wang, voided="录错了人")  # 王五 staffs B1
+    live = record(world, person=world.li)
+    client.force_login(world.chief)  # 陈首席 answers for unit A
+    page = html(client.get(card_url("A1"), {"period": MAY}))
+    assert card_score(page) == "99.5"
+    assert trace_records(page) == [live.pk]
+    voided = page.split('id="voided"', 1)[1]
+    assert "本期没有已作废的记录" not in voided
+    assert f'data-ledger-record="{gone.pk}"' in voided and "申诉改判：记录有误" in voided
+    assert "张三" in voided  # whose record it was
+    assert f'data-ledger-record="{own.pk}"' in voided
+    assert f'data-ledger-record="{elsewhere.pk}"' not in voided
+    assert f'data-ledger-record="{live.pk}"' not in voided

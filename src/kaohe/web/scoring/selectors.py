@@ -413,6 +413,30 @@ def subject_records(
     return qs.select_related("voided_by", "recorded_by").order_by("date", "id")
 
 
+def window_voided_records(center: Center, period: Period, window_code: str) -> QuerySet[Record]:
+    """Voided records of a window and of the people posted at it in the period, oldest first.
+
+    A finding on a staff member can count for his window (charged to it, or
+    through the window's formula over its staff); once voided it leaves no
+    trace line, so the window's card lists it with the window's own.
+    """
+    staff = (
+        Assignment.objects.filter(
+            window__center=center, window__code=window_code, start__lte=period.end
+        )
+        .filter(Q(end__isnull=True) | Q(end__gte=period.start))
+        .values("person_id")
+    )
+    qs = Record.objects.filter(
+        Q(window__code=window_code) | Q(person__in=staff),
+        center=center,
+        voided_at__isnull=False,
+        date__gte=period.start,
+        date__lte=period.end,
+    )
+    return qs.select_related("person", "window", "voided_by").order_by("date", "id")
+
+
 def window_of(person: Person, period: Period) -> str | None:
     """The window a person staffed in the period (his latest post overlapping it)."""
     post = (

@@ -140,6 +140,11 @@ def card(request: HttpRequest, code: str) -> HttpResponse:
     records = list(
         sel.subject_records(center, pc.period, person=person, window_code=code if window else "")
     )
+    voided = (
+        list(sel.window_voided_records(center, pc.period, code))
+        if window
+        else [r for r in records if r.voided]
+    )
     total = None
     peers = 0
     if subject is not None:
@@ -162,8 +167,9 @@ def card(request: HttpRequest, code: str) -> HttpResponse:
             "sum_ok": total is not None and score is not None and total == score,
             "peers": peers,
             "live_records": [r for r in records if not r.voided],
-            "voided_records": [r for r in records if r.voided],
-            "record_urls": {r.pk: sel.record_url(r.pk) for r in records},
+            "voided_records": voided,
+            "voided_subjects": window is not None,
+            "record_urls": {r.pk: sel.record_url(r.pk) for r in [*records, *voided]},
             "message": view.message or pc.error,
             # The monthly cycle decides whether the appeal window is open (and for what).
             "appeals": card_appeals(user, center, str(pc.period)),

@@ -44,7 +44,7 @@ from kaohe.web.workflow import exports
 from kaohe.web.workflow.models import Appeal, AppealState, AssessmentPeriod, PeriodState, Snapshot
 from tests.browser.conftest import Clock
 from tests.browser.helpers import log_in, screenshot
-from tests.browser.pdf_text import pdf_lines, pdf_tables
+from tests.pdf_text import pdf_lines, pdf_tables
 from tests.web.personas import START, World, build_world
 from tests.web.workflow.conftest import baoshan_year, full_attendance
 
@@ -531,7 +531,7 @@ def test_the_cycle_in_the_browser(
     # … and what both files say, the overturned ranking included.
     rows = check_bulletin(xlsx, pdf, snap)
     title = exports.bulletin_source(world.center, case.period).title
-    lines = [line.text for line in pdf_lines(pdf)]
+    lines = pdf_lines(pdf)
     assert lines[0] == title and "草稿" not in "".join(lines)
     assert lines[1].endswith(f"第 {version} 版")
     for m in case.moves:

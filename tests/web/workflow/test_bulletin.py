@@ -16,6 +16,7 @@ from kaohe.engine import load_policy
 from kaohe.web.commands.bulletin import main as bulletin_main
 from kaohe.web.workflow import exports
 from kaohe.web.workflow.models import Snapshot
+from tests.pdf_text import pdf_lines, pdf_tables
 from tests.web.personas import World
 from tests.web.workflow.conftest import Cycle, baoshan_year
 from tests.web.workflow.helpers import open_period, run_through
@@ -32,18 +33,8 @@ def _num(value: Any) -> str | None:
 
 
 def _pdf_text(src: exports.BulletinSource) -> str:
-    """All the text WeasyPrint laid out on the pages (pypdf is not installed)."""
-    texts: list[str] = []
-
-    def walk(box: Any) -> None:
-        if hasattr(box, "text") and isinstance(box.text, str):
-            texts.append(box.text)
-        for child in getattr(box, "children", []) or []:
-            walk(child)
-
-    for page in exports.bulletin_document(src).pages:
-        walk(page._page_box)
-    return "".join(texts)
+    """The PDF's text as a reader sees it (pdfplumber on the rendered bytes)."""
+    return "\n".join(pdf_lines(exports.bulletin_pdf(src)))
 
 
 def test_bulletin_xlsx_read_back_equals_the_snapshot(cycle: Cycle) -> None:
@@ -128,7 +119,9 @@ def test_pdf_has_title_issuing_body_and_draft_watermark_until_published(cycle: C
     published = exports.bulletin_source(w.center, "2024-05")
     text = _pdf_text(published)
     assert TITLE in text and "草稿" not in text
-    assert "窗口B1" in text and "优质服务窗口" in text
+    windows = pdf_tables(exports.bulletin_pdf(published))[0]
+    assert {r["名称"]: r["等次"] for r in windows.records()}["窗口B1"] == ""
+    assert "优质服务窗口" in [r["等次"] for r in windows.records()]
 
 
 def run_through_existing(world: World, p: Any) -> Snapshot:

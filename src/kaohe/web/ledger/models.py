@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kaohe.web.uploads import StoredFile
+
 
 class RecordSource(models.TextChoices):
     PATROL = "patrol", _("现场巡查")
@@ -106,23 +108,14 @@ def evidence_path(instance: Evidence, filename: str) -> str:
     return f"evidence/{instance.record.date:%Y/%m}/{instance.sha256[:2]}/{instance.sha256}{instance.extension}"
 
 
-class Evidence(models.Model):
+class Evidence(StoredFile):
     """A photo attached to a record; stored under its content hash, type checked on upload."""
+
+    TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 
     record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="evidence")
     file = models.FileField(_("文件"), upload_to=evidence_path, max_length=200)
-    original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
-    content_type = models.CharField(max_length=60)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("证据照片")
         verbose_name_plural = _("证据照片")
-
-    @property
-    def extension(self) -> str:
-        return {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}.get(
-            self.content_type, ".bin"
-        )

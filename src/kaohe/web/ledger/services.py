@@ -9,51 +9,30 @@ Nothing is ever deleted: a mistake is voided with a reason that stays visible.
 
 from __future__ import annotations
 
-import hashlib
-import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
 from kaohe.engine.policy.models import Item
 from kaohe.web.accounts.models import User
 from kaohe.web.audit.services import audit_log, snapshot
-from kaohe.web.ledger.models import Evidence, Record, RecordSource, evidence_path
+from kaohe.web.ledger.models import Evidence, Record, RecordSource
 from kaohe.web.org.models import Assignment, Center, Person, Window
 from kaohe.web.scoring import bridge
 from kaohe.web.scoring.services import ledger_changed
+from kaohe.web.uploads import CheckedFile, Upload, checked, image_format, read_capped
 
 #: Pillow's format name → the content type we store and serve.
 CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-
-
-class Upload(Protocol):
-    """What a photo argument must offer: Django's UploadedFile, or any named file."""
-
-    name: str | None
-
-    def read(self, size: int = -1) -> bytes: ...
-
-
-@dataclass(frozen=True)
-class CheckedPhoto:
-    data: bytes
-    name: str
-    content_type: str
-    sha256: str
 
 
 Errors = dict[str, list[str]]
@@ -63,41 +42,26 @@ def _add(errors: Errors, field: str, message: str) -> None:
     errors.setdefault(field, []).append(message)
 
 
-def photo_check(upload: Upload) -> CheckedPhoto:
+def photo_check(upload: Upload) -> CheckedFile:
     """Accept a photo by its bytes, never by its name: size first, then Pillow decodes it.
 
-    A text file renamed ``.jpg`` fails ``verify()``; a real image of a type
-    the center does not accept (GIF, BMP …) fails the format check.
+    A text file renamed ``.jpg`` fails to decode; a real image of a type the
+    center does not accept (GIF, BMP …) fails the format check.
     """
     name = (getattr(upload, "name", "") or "")[:200]
     limit = settings.KAOHE_PHOTO_MAX_BYTES
-    size = getattr(upload, "size", None)
-    if size is not None and size > limit:
-        raise ValidationError(_too_big(name, limit), code="photo_size")
-    if callable(getattr(upload, "seek", None)):
-        upload.seek(0)  # type: ignore[attr-defined]
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        raise ValidationError(_too_big(name, limit), code="photo_size")
-    if not data:
-        raise ValidationError(f"照片“{name}”是空文件。", code="photo_empty")
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            fmt = image.format or ""
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ValidationError(f"“{name}”不是可识别的图片文件。", code="photo_type") from None
+    data = read_capped(
+        upload, limit, too_big=_too_big(name, limit), empty=f"照片“{name}”是空文件。", code="photo"
+    )
+    fmt = image_format(data)
+    if fmt is None:
+        raise ValidationError(f"“{name}”不是可识别的图片文件。", code="photo_type")
     if fmt not in settings.KAOHE_PHOTO_TYPES or fmt not in CONTENT_TYPES:
         allowed = "、".join(settings.KAOHE_PHOTO_TYPES)
         raise ValidationError(
             f"“{name}”的图片格式 {fmt or '未知'} 不被接受，仅限 {allowed}。", code="photo_type"
         )
-    return CheckedPhoto(
-        data=data,
-        name=name,
-        content_type=CONTENT_TYPES[fmt],
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
+    return checked(data, name, CONTENT_TYPES[fmt])
 
 
 def _too_big(name: str, limit: int) -> str:
@@ -215,7 +179,7 @@ def record_create(
             _add(errors, "major", f"“{item.name}”没有“情节严重”的规定。")
         if exempt and not item.exempt:
             _add(errors, "exempt", f"“{item.name}”没有主动报告免责的规定。")
-    checked: list[CheckedPhoto] = []
+    checked: list[CheckedFile] = []
     for upload in photos:
         try:
             checked.append(photo_check(upload))
@@ -258,21 +222,9 @@ def record_create(
     return record
 
 
-def _evidence_store(record: Record, photo: CheckedPhoto) -> Evidence:
-    """Keep the file under its content hash; the same photo twice is stored once."""
-    evidence = Evidence(
-        record=record,
-        original_name=photo.name,
-        content_type=photo.content_type,
-        size=len(photo.data),
-        sha256=photo.sha256,
-    )
-    path = evidence_path(evidence, photo.name)
-    if default_storage.exists(path):
-        evidence.file.name = path
-        evidence.save()
-    else:
-        evidence.file.save(path, ContentFile(photo.data), save=True)
+def _evidence_store(record: Record, photo: CheckedFile) -> Evidence:
+    evidence = Evidence(record=record)
+    evidence.keep(photo)
     return evidence
 
 

@@ -13,6 +13,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kaohe.web.uploads import StoredFile
+
 
 class PeriodState(models.TextChoices):
     DRAFT = "draft", _("草稿")
@@ -186,25 +188,18 @@ class Appeal(models.Model):
 ATTACHMENT_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
 
-class AppealAttachment(models.Model):
+class AppealAttachment(StoredFile):
     """One file attached to an appeal (a receipt, a photo, a scanned letter)."""
+
+    TYPES = ATTACHMENT_TYPES
 
     appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="attachments")
     file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
-    original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
-    content_type = models.CharField(max_length=60)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("申诉附件")
         verbose_name_plural = _("申诉附件")
         ordering = ["id"]
-
-    @property
-    def extension(self) -> str:
-        return ATTACHMENT_TYPES.get(self.content_type, ".bin")
 
     def __str__(self) -> str:
         return self.original_name or self.sha256[:12]

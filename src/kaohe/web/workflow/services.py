@@ -9,22 +9,17 @@ reopens; staff and chief reps appeal.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
 from kaohe.engine import Period
 from kaohe.web.accounts.models import Role, User
@@ -35,6 +30,7 @@ from kaohe.web.ledger.services import record_void
 from kaohe.web.org.models import Center
 from kaohe.web.scoring.models import RunStatus, ScoreRun
 from kaohe.web.scoring.services import compute, current_run, is_large
+from kaohe.web.uploads import CheckedFile, checked, image_format, read_capped
 from kaohe.web.workflow import selectors
 from kaohe.web.workflow.models import (
     Adjustment,
@@ -46,21 +42,12 @@ from kaohe.web.workflow.models import (
     Notification,
     PeriodState,
     Snapshot,
-    attachment_path,
 )
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENT_MAX_COUNT = 5
 #: Pillow's format name → the content type an image attachment is stored as.
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
-
-
-@dataclass(frozen=True)
-class CheckedAttachment:
-    data: bytes
-    name: str
-    content_type: str
-    sha256: str
 
 
 def _snap(obj: models.Model) -> dict[str, Any]:
@@ -434,40 +421,28 @@ def _content_type(data: bytes, name: str) -> str:
         if b"%%EOF" not in data[-1024:]:
             raise ValidationError(f"附件“{name}”不是完整的 PDF 文件。")
         return "application/pdf"
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            fmt = image.format or ""
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ValidationError(f"附件“{name}”只能是 PDF、JPEG 或 PNG 文件。") from None
+    fmt = image_format(data)
     if fmt not in IMAGE_TYPES:
         raise ValidationError(f"附件“{name}”只能是 PDF、JPEG 或 PNG 文件。")
     return IMAGE_TYPES[fmt]
 
 
-def attachment_check(upload: UploadedFile) -> CheckedAttachment:
+def attachment_check(upload: UploadedFile) -> CheckedFile:
     """Size first (without reading more than the limit), then the content."""
     name = (upload.name or "附件")[:200]
-    if upload.size is not None and upload.size > ATTACHMENT_MAX_BYTES:
-        raise ValidationError(f"附件“{name}”超过 10 MB。")
-    upload.seek(0)
-    data = upload.read(ATTACHMENT_MAX_BYTES + 1)
-    if len(data) > ATTACHMENT_MAX_BYTES:
-        raise ValidationError(f"附件“{name}”超过 10 MB。")
-    if not data:
-        raise ValidationError(f"附件“{name}”是空文件。")
-    return CheckedAttachment(
-        data=data,
-        name=name,
-        content_type=_content_type(data, name),
-        sha256=hashlib.sha256(data).hexdigest(),
+    data = read_capped(
+        upload,
+        ATTACHMENT_MAX_BYTES,
+        too_big=f"附件“{name}”超过 10 MB。",
+        empty=f"附件“{name}”是空文件。",
     )
+    return checked(data, name, _content_type(data, name))
 
 
-def _attachments_check(uploads: Sequence[UploadedFile]) -> list[CheckedAttachment]:
+def _attachments_check(uploads: Sequence[UploadedFile]) -> list[CheckedFile]:
     if len(uploads) > ATTACHMENT_MAX_COUNT:
         raise ValidationError(f"附件最多 {ATTACHMENT_MAX_COUNT} 个。")
-    checked: list[CheckedAttachment] = []
+    checked: list[CheckedFile] = []
     errors: list[str] = []
     for upload in uploads:
         try:
@@ -479,21 +454,9 @@ def _attachments_check(uploads: Sequence[UploadedFile]) -> list[CheckedAttachmen
     return checked
 
 
-def _attachment_store(appeal: Appeal, item: CheckedAttachment) -> AppealAttachment:
-    """Keep the file under its content hash; a file already stored is not written again."""
-    row = AppealAttachment(
-        appeal=appeal,
-        original_name=item.name,
-        content_type=item.content_type,
-        size=len(item.data),
-        sha256=item.sha256,
-    )
-    path = attachment_path(row, item.name)
-    if default_storage.exists(path):
-        row.file.name = path
-        row.save()
-    else:
-        row.file.save(path, ContentFile(item.data), save=True)
+def _attachment_store(appeal: Appeal, item: CheckedFile) -> AppealAttachment:
+    row = AppealAttachment(appeal=appeal)
+    row.keep(item)
     return row
 
 

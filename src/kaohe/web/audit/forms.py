@@ -7,15 +7,17 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kaohe.web.widgets import DateInput
+
 
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("操作人账号"), max_length=150, required=False)
     action = forms.ChoiceField(label=_("操作"), required=False)
     since = forms.DateField(
-        label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("起始日期"), required=False, widget=DateInput()
     )
     until = forms.DateField(
-        label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("截止日期"), required=False, widget=DateInput()
     )
     obj = forms.CharField(
         label=_("对象"),

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 
 from kaohe.engine import Period
 from kaohe.web.facts.models import DayKind, ImportKind
+from kaohe.web.widgets import DateInput
 
 INGEST_KINDS = [(k.value, k.label) for k in ImportKind]
 #: Longer 工号 are not employee numbers but something else pasted in.
@@ -112,6 +113,6 @@ class YearForm(forms.Form):
 
 
 class DayForm(forms.Form):
-    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label="日期", widget=DateInput())
     kind = forms.ChoiceField(label="类型", choices=DayKind.choices, initial=DayKind.HOLIDAY)
     note = forms.CharField(label="说明", max_length=200, help_text="如 台风停工")

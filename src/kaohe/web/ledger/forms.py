@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from kaohe.web.ledger.selectors import ItemChoice
 from kaohe.web.org.models import Person, Window
+from kaohe.web.widgets import DateInput
 
 MONTH = RegexValidator(r"^\d{4}-(0[1-9]|1[0-2])$", "月份格式为 YYYY-MM。")
 
@@ -68,7 +69,7 @@ class RecordForm(forms.Form):
         label="窗口", queryset=Window.objects.none(), required=False, empty_label="— 选择窗口 —"
     )
     item_code = forms.ChoiceField(label="考核项")
-    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label="日期", widget=DateInput())
     count = forms.IntegerField(label="次数", min_value=1, initial=1)
     points = forms.DecimalField(
         label="分值",

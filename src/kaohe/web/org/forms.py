@@ -21,8 +21,9 @@ from kaohe.web.org.models import (
     Window,
     WindowKind,
 )
+from kaohe.web.widgets import DateInput
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class HallForm(forms.Form):
@@ -141,3 +142,13 @@ class PolicyTextForm(forms.Form):
             }
         ),
     )
+    periods = forms.MultipleChoiceField(
+        label="试算月份",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="试算时，用所选月份的现有台账和数据，分别按现行办法和本文本计算并比较，不保存任何内容。",
+    )
+
+    def __init__(self, *args: Any, periods: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["periods"].choices = [(p, p) for p in periods or []]  # type: ignore[attr-defined]

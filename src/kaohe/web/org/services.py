@@ -18,6 +18,7 @@ from django.http import HttpRequest
 
 from kaohe.engine import bundled_policy_ids
 from kaohe.engine.policy.loader import parse_policy
+from kaohe.engine.policy.models import Policy
 from kaohe.web.audit.services import audit_log, snapshot
 from kaohe.web.org.models import (
     Assignment,
@@ -435,6 +436,11 @@ def policy_file_name(center: Center) -> str:
     return f"{center.code}/custom.yaml"
 
 
+def policy_parse(center: Center, text: str) -> Policy:
+    """The center's edited text as a policy; :class:`kaohe.engine.PolicyError` names each problem."""
+    return parse_policy(text, policy_file_name(center))
+
+
 def policy_save_custom(
     *,
     center: Center,
@@ -448,7 +454,7 @@ def policy_save_custom(
     Raises :class:`kaohe.engine.PolicyError` (file and key path per line)
     before anything is written when the text is not a usable policy.
     """
-    policy = parse_policy(text, policy_file_name(center))
+    policy = policy_parse(center, text)
     with transaction.atomic():
         row = CenterPolicy.objects.create(
             center=center,

@@ -44,6 +44,7 @@ from kaohe.web.org.models import (
     WindowKind,
 )
 from kaohe.web.org.selectors import CATALOG_USERS, MANAGERS, ORG_READERS, POLICY_READERS
+from kaohe.web.scoring import dry_run
 from kaohe.web.scoring.bridge import NoPolicyError
 
 
@@ -544,12 +545,26 @@ def policy_choose(request: HttpRequest) -> HttpResponse:
 
 @role_required(*MANAGERS)
 def policy_edit(request: HttpRequest) -> HttpResponse:
-    """Edit a copy of the policy in force; an invalid text is shown back with its errors."""
+    """Edit a copy of the policy in force; an invalid text is shown back with its errors.
+
+    The 试算 button runs the text over chosen past months instead of saving it,
+    so a center sees whom a change would move before it takes effect.
+    """
     user = _user(request)
     problems: list[str] = []
+    comparisons: list[dry_run.PeriodComparison] | None = None
+    offered = dry_run.recent_periods(user.center)
     if request.method == "POST":
-        form = PolicyTextForm(request.POST)
-        if form.is_valid():
+        form = PolicyTextForm(request.POST, periods=offered)
+        if form.is_valid() and "dry_run" in request.POST:
+            try:
+                candidate = services.policy_parse(user.center, form.cleaned_data["text"])
+            except PolicyError as exc:
+                problems = str(exc).splitlines()
+            else:
+                chosen = form.cleaned_data["periods"] or offered[:1]
+                comparisons = dry_run.dry_run(user.center, candidate, sorted(chosen))
+        elif form.is_valid():
             try:
                 row = services.policy_save_custom(
                     center=user.center,
@@ -571,9 +586,18 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
         except NoPolicyError:
             raise Http404("本中心尚未选定考核办法") from None
         form = PolicyTextForm(
-            initial={"text": selectors.policy_text(row), "effective_from": timezone.localdate()}
+            initial={
+                "text": selectors.policy_text(row),
+                "effective_from": timezone.localdate(),
+                "periods": offered[:1],
+            },
+            periods=offered,
         )
-    return render(request, "org/policy_edit.html", {"form": form, "problems": problems})
+    return render(
+        request,
+        "org/policy_edit.html",
+        {"form": form, "problems": problems, "comparisons": comparisons, "offered": offered},
+    )
 
 
 @require_GET

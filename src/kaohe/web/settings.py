@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves its Swagger UI from our static files, not a CDN
     "kaohe.web.accounts",
     "kaohe.web.audit",
     "kaohe.web.org",
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "kaohe.web.facts",
     "kaohe.web.scoring",
     "kaohe.web.workflow",
+    "kaohe.web.api",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +165,8 @@ STORAGES = {
 
 # Evidence photos: the size and types the ledger accepts.
 KAOHE_PHOTO_MAX_BYTES = env_int("KAOHE_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+#: The largest file the API takes in one import (a month of a big hall's clock is ~50 MB).
+KAOHE_IMPORT_MAX_BYTES = env_int("KAOHE_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
 KAOHE_PHOTO_TYPES = ("JPEG", "PNG", "WEBP")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

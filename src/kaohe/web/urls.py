@@ -3,6 +3,7 @@ from django.shortcuts import redirect
 from django.urls import include, path
 
 from kaohe.web.accounts.models import Role
+from kaohe.web.api.api import api
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -34,4 +35,6 @@ urlpatterns = [
     path("scores/", include("kaohe.web.scoring.urls")),
     path("audit/", include("kaohe.web.audit.urls")),
     path("cycle/", include("kaohe.web.workflow.urls")),
+    path("api/v1/", api.urls),
+    path("security/tokens/", include("kaohe.web.api.urls")),
 ]

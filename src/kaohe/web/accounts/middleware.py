@@ -19,7 +19,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from kaohe.web.accounts.models import User
 from kaohe.web.accounts.services import password_expired
 
-OPEN_PREFIXES = ("/accounts/login", "/static/", "/healthz")
+#: The API authenticates every call by its own token (``kaohe.web.api``), never by session.
+OPEN_PREFIXES = ("/accounts/login", "/static/", "/healthz", "/api/")
 #: What a user with an expired password may still reach.
 PASSWORD_CHANGE_PATHS = ("/accounts/password/", "/accounts/logout/")
 

@@ -312,9 +312,12 @@ def fn_absent_days(
     start, end = run.scope_bounds(scope)
     wanted = set(types) if types else set(run.policy.counted_as_leave)
     days: set[date] = set()
+    undated = ZERO  # rows giving only `days` cannot be placed: counted as given
     for row in env._leave_rows():
         approved = bool(row.get("approved", True))
         if row["type"] in wanted or not approved:
+            if row.get("start") is None and row.get("days") is not None:
+                undated += _partial(run, D(row["days"]))
             days.update(run._leave_rows_days(row, start, end))
     if substitute:
         for sid in run.index.substitutes.get(env.subject, []):
@@ -323,7 +326,7 @@ def fn_absent_days(
             hi = min(end, p.left) if p.left else end
             if lo <= hi:
                 days.update(run.calendar.workdays(lo, hi))
-    return Decimal(len(days))
+    return Decimal(len(days)) + undated
 
 
 def fn_attendance(env: SubjectEnv, field: str) -> Any:

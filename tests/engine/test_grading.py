@@ -205,3 +205,31 @@ def test_rank_points_share_ties_and_missing_rank_last() -> None:
         Decimal("4.8"),
         Decimal("4.7"),
     ]
+
+
+def test_whole_months_in_post_counts_from_the_start_date() -> None:
+    """luoshan Amb. 19: 6个月以上（含6个月） in whole months from the start date, not months touched."""
+    steps = [
+        {"exclude": {"when": "whole_months_in_post < 6", "grade": "不参加", "reason": "不满6个月"}},
+        REST,
+    ]
+    pol = policy(
+        [item("a.01", "a", free_entry=True)],
+        [
+            card(
+                "p",
+                "person",
+                [dim("a", max=100)],
+                period="year",
+                pools=[{"id": "all", "name": "全体", "grades": ["合格", "不参加"], "steps": steps}],
+            )
+        ],
+    )
+    org = world(5)
+    org["people"][0]["joined"] = "2024-07-01"  # 07-01..12-31: 6 whole months
+    org["people"][1]["joined"] = "2024-07-02"  # 5 months and 30 days
+    org["people"][2]["left"] = "2024-06-30"  # 01-01..06-30: 6
+    org["people"][3]["left"] = "2024-06-29"  # 5 months and 29 days
+    org["people"][4]["joined"] = "2024-01-31"  # 01-31..12-30 is 11 months: 11
+    res = run(pol, org, {}, period="2024").subjects
+    assert [res[f"P{i}"].grade for i in range(1, 6)] == ["合格", "不参加", "合格", "不参加", "合格"]

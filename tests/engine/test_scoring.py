@@ -243,3 +243,29 @@ def run_kw(pol: object, org: dict[str, object], facts: dict[str, object], period
 
     return score(pol, period, build_org(org), build_facts(facts), trace=not vector,  # type: ignore[arg-type]
                  vector=vector)
+
+
+def test_leave_given_only_as_days_is_charged_and_counted() -> None:
+    """cases.md: a leave row gives `start`, `end` … or `days`; a days-only row still costs
+    its per-day points and counts as absence (罗山 附件1 L359; 第十五条)."""
+    from kaohe.engine import load_policy
+
+    luoshan = load_policy("luoshan")
+    leave = [
+        {"person": "P1", "type": "事假", "days": 0.5},
+        {"person": "P2", "type": "病假", "days": 3},
+        {"person": "P3", "type": "事假", "days": 5},
+    ]
+    bonus = [
+        {"date": "2024-05-06", "subject": p, "item": "s_bonus.10", "count": n}
+        for p, n in (("P1", 1), ("P2", 1), ("P3", 2))
+    ]
+    for vector in (False, True):
+        res = run_kw(luoshan, world(7), {"leave": leave, "records": bonus}, "2024-Q2", vector)
+        subjects = res.subjects  # type: ignore[attr-defined]
+        assert subjects["P1"].dimensions["s_attendance"] == Decimal("24.5")
+        assert subjects["P2"].dimensions["s_attendance"] == Decimal("23.5")
+        assert subjects["P3"].dimensions["s_attendance"] == Decimal("20")
+        # P3 (115) ranks first but 5 days of 事假 bar 优秀 (第十五条): the one place
+        # (floor(0.15 × 7)) goes to P1 (109.5)
+        assert (subjects["P3"].grade, subjects["P1"].grade) == ("称职", "优秀")

@@ -8,7 +8,7 @@ year?", "what is his window's business score?") from the run's facts.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -182,6 +182,26 @@ def _months_in_post(env: SubjectEnv) -> Decimal:
     return Decimal(months)
 
 
+def _add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, clamped to the month's last day (01-31 + 1 → 02-29)."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
+
+
+def _whole_months_in_post(env: SubjectEnv) -> Decimal:
+    """Whole months elapsed in post within the period, counted from the start date
+    (luoshan Amb. 19): joined 07-01 → 6 by 12-31; joined 07-02 → 5."""
+    period, p = env.run.period, env.person
+    start = max(period.start, p.joined) if p is not None and p.joined else period.start
+    end = min(period.end, p.left) if p is not None and p.left else period.end
+    months = 0
+    while _add_months(start, months + 1) - timedelta(days=1) <= end:
+        months += 1
+    return Decimal(months)
+
+
 def _in_post_at_end(env: SubjectEnv) -> bool:
     p = env.person
     end = env.run.period.end
@@ -203,6 +223,7 @@ _VARIABLES: dict[str, Callable[[SubjectEnv], Any]] = {
     "present_days": _present_days,
     "attendance_rate": _attendance_rate,
     "months_in_post": _months_in_post,
+    "whole_months_in_post": _whole_months_in_post,
     "in_post_at_end": _in_post_at_end,
     "period_kind": lambda env: str(env.run.period.kind),  # type: ignore[has-type,unused-ignore]
 }
@@ -291,9 +312,12 @@ def fn_absent_days(
     start, end = run.scope_bounds(scope)
     wanted = set(types) if types else set(run.policy.counted_as_leave)
     days: set[date] = set()
+    undated = ZERO  # rows giving only `days` cannot be placed: counted as given
     for row in env._leave_rows():
         approved = bool(row.get("approved", True))
         if row["type"] in wanted or not approved:
+            if row.get("start") is None and row.get("days") is not None:
+                undated += _partial(run, D(row["days"]))
             days.update(run._leave_rows_days(row, start, end))
     if substitute:
         for sid in run.index.substitutes.get(env.subject, []):
@@ -302,7 +326,7 @@ def fn_absent_days(
             hi = min(end, p.left) if p.left else end
             if lo <= hi:
                 days.update(run.calendar.workdays(lo, hi))
-    return Decimal(len(days))
+    return Decimal(len(days)) + undated
 
 
 def fn_attendance(env: SubjectEnv, field: str) -> Any:

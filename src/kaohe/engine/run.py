@@ -72,6 +72,7 @@ class Run:
         self.calendar = calendar or DEFAULT_CALENDAR
         self.cache = _cache if _cache is not None else {}
         self.cache[str(period)] = self
+        self.cache.setdefault("__top_period__", period)  # the case's own period (sub-runs share it)
         self.warnings: list[str] = []
         self.scorecards = [sc for sc in policy.scorecards if sc.period == period.kind]
         if not self.scorecards and _cache is None:  # a sub-period may have nothing to score
@@ -206,9 +207,10 @@ class Run:
                     if not matches:
                         continue
                     days = self._leave_rows_days(leave, None, None)
-                    if not days:
+                    shares = self._leave_shares(leave, days) if days else self._undated_leave(leave)
+                    if not shares:
                         continue
-                    for day, share in self._leave_shares(leave, days):
+                    for day, share in shares:
                         if (
                             not approved
                             and (str(leave["person"]), f"{day:%Y-%m}") in summarised
@@ -240,6 +242,18 @@ class Run:
             [f.select([pl.col(c).cast(schema[c]) for c in f.columns]) for f in frames],
             how="diagonal_relaxed",
         )
+
+    def _undated_leave(self, leave: dict[str, Any]) -> list[tuple[date, Decimal]]:
+        """A row giving only ``days`` (no start, cases.md: "start, end … or days") is charged
+        as that many days, dated on the first day of the case's period."""
+        given = leave.get("days")
+        if given is None or leave.get("start") is not None:
+            return []
+        share = D(given)
+        if self.policy.partial_leave_day == "whole":
+            share = Decimal(int(share.to_integral_value(rounding="ROUND_CEILING")))
+        top: Period = self.cache.get("__top_period__", self.period)
+        return [(top.start, share)] if share > 0 else []
 
     def _leave_shares(self, leave: dict[str, Any], days: list[date]) -> list[tuple[date, Decimal]]:
         """Each working day of a leave row with the share of a day it takes.

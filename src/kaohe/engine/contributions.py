@@ -493,14 +493,24 @@ def fast_sums(
     # a count below one fails validation; the full check then names the first bad row
     if records.height and bool((records["count"] < 1).any()):
         validate_records(policy, org, records)
-    agg = (
-        records.lazy()
-        .group_by(by)
-        .agg(pl.col("count").fill_null(1).sum().alias("count"))
-        .with_columns(**unpacked, **constants)
-        .with_columns(_first=pl.col("date"))
-        .collect()
-    )
+
+    def grouped(keys: list[pl.Expr]) -> pl.DataFrame:
+        return (
+            records.lazy()
+            .group_by(keys)
+            .agg(pl.col("count").fill_null(1).sum().alias("count"))
+            .with_columns(pl.col("item").cast(pl.String()), **unpacked, **constants)
+            .with_columns(_first=pl.col("date"))
+            .collect()
+        )
+
+    # the item as a policy Enum is a cheaper key than its text; a code the policy does not
+    # know makes the cast fail, and the text is the key (validation then names the row)
+    codes = pl.Enum(sorted({it.code for it in policy.items}))
+    try:
+        agg = grouped([pl.col("subject"), pl.col("item").cast(codes), *by[2:]])
+    except pl.exceptions.InvalidOperationError:
+        agg = grouped(by)
     # one row per aggregated group stands in for its records in the checks
     probe = agg
     checks = _checks(policy, org)

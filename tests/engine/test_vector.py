@@ -72,3 +72,45 @@ def test_reported_numbers_have_the_policy_places() -> None:
     for r in result.subjects.values():
         assert r.score is not None and r.score.as_tuple().exponent == -2
         assert all(v.as_tuple().exponent == -2 for v in r.dimensions.values())
+
+
+def _province_results(tweak: bool) -> tuple[object, object]:
+    import polars as pl
+
+    from kaohe.bench import FACT_FILES, ORG_FILES, build_province, facts_from_frames
+    from kaohe.engine import build_org
+
+    tables = build_province(300, 20000, seed=3).tables()
+    if tweak:
+        # flags, another month and items with vetoes and exemptions, so that the ledger's
+        # group-by needs its optional keys (the bench data itself needs none)
+        n = pl.int_range(0, pl.len())
+        tables["records"] = tables["records"].with_columns(
+            item=pl.when(n % 97 == 0).then(pl.lit("other.01"))
+            .when(n % 4001 == 0).then(pl.lit("discipline.08"))
+            .otherwise(pl.col("item")),
+            exempt=(n % 97 == 0) & (n % 2 == 0),
+            date=pl.when(n % 83 == 0).then(pl.col("date").dt.offset_by("1mo"))
+            .otherwise(pl.col("date")),
+        )
+    org = build_org({name: tables[name].to_dicts() for name in ORG_FILES})
+    facts = facts_from_frames({name: tables[name] for name in FACT_FILES})
+    policy = load_policy("guangde-2023")
+    scalar = score(policy, "2023-10", org, facts, trace=False, vector=False)
+    vector = score(policy, "2023-10", org, facts, trace=False)
+    return scalar, vector
+
+
+@pytest.mark.parametrize("tweak", [False, True], ids=["bench", "flags-and-months"])
+def test_vector_equals_scalar_on_a_synthetic_province(tweak: bool) -> None:
+    scalar, vector = _province_results(tweak)
+    assert list(vector.subjects) == list(scalar.subjects)  # type: ignore[attr-defined]
+    graded = 0
+    for s, a in scalar.subjects.items():  # type: ignore[attr-defined]
+        b = vector.subjects[s]  # type: ignore[attr-defined]
+        assert (a.score, a.exact_score, a.rank, a.grade, a.pool, a.bonus, a.actions) == (
+            b.score, b.exact_score, b.rank, b.grade, b.pool, b.bonus, b.actions), s
+        assert a.dimensions == b.dimensions, s
+        assert [str(v) for v in a.dimensions.values()] == [str(v) for v in b.dimensions.values()]
+        graded += a.grade is not None
+    assert graded > 0

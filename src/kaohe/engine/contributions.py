@@ -449,47 +449,70 @@ def fast_sums(
         else pl.lit(False)
     )
     scaled = records.filter(part_day)
-    keys = ["subject", "item", "dimension", "points", "major", "exempt", "already_deducted"]
-    # the flags travel packed in one small integer, and all-empty columns are not keys at all:
-    # the group-by over the whole ledger is the one expensive step
+    # the group-by over the whole ledger is the one expensive step, so it is keyed on as little
+    # as possible: subject and item, plus only those other keys that vary in these records
+    # (all-empty columns, flags nobody set, a single calendar month are constants, not keys)
     optional = [c for c in ("dimension", "points") if records[c].null_count() < records.height]
-    packed = (
-        pl.col("major").fill_null(False).cast(pl.Int8())
-        + 2 * pl.col("exempt").fill_null(False).cast(pl.Int8())
-        + 4 * pl.col("already_deducted").fill_null(False).cast(pl.Int8())
-    ).alias("_flags")
-    agg = (
-        records.lazy()
-        .group_by(
-            [
-                "subject",
-                "item",
-                *optional,
-                packed,
-                part_day.alias("_part_day"),
-                pl.col("date").dt.truncate("1mo"),
-            ]
+    flags = [c for c in ("major", "exempt", "already_deducted") if bool(records[c].any())]
+    by: list[pl.Expr] = [pl.col("subject"), pl.col("item"), *map(pl.col, optional)]
+    constants: dict[str, pl.Expr] = {
+        c: pl.lit(None, dtype=records.schema[c])
+        for c in ("dimension", "points")
+        if c not in optional
+    }
+    if flags:
+        # the flags travel packed in one small integer
+        by.append(
+            (
+                pl.col("major").fill_null(False).cast(pl.Int8())
+                + 2 * pl.col("exempt").fill_null(False).cast(pl.Int8())
+                + 4 * pl.col("already_deducted").fill_null(False).cast(pl.Int8())
+            ).alias("_flags")
         )
-        .agg(
-            pl.col("count").fill_null(1).sum().alias("count"),
-            pl.col("count").min().alias("_min_count"),
-            pl.col("_row").min().alias("_row"),
+        unpacked = {
+            "major": (pl.col("_flags") % 2) == 1,
+            "exempt": ((pl.col("_flags") // 2) % 2) == 1,
+            "already_deducted": (pl.col("_flags") // 4) == 1,
+        }
+    else:
+        unpacked = {c: pl.lit(False) for c in ("major", "exempt", "already_deducted")}
+    if scaled.height:
+        by.append(part_day.alias("_part_day"))
+    else:
+        constants["_part_day"] = pl.lit(False)
+    first, last = records["date"].min(), records["date"].max()
+    if (
+        isinstance(first, date)
+        and isinstance(last, date)
+        and records["date"].null_count() == 0
+        and (first.year, first.month) == (last.year, last.month)
+    ):
+        constants["date"] = pl.lit(first.replace(day=1), dtype=pl.Date())
+    else:
+        by.append(pl.col("date").dt.truncate("1mo"))
+    # a count below one fails validation; the full check then names the first bad row
+    if records.height and bool((records["count"] < 1).any()):
+        validate_records(policy, org, records)
+
+    def grouped(keys: list[pl.Expr]) -> pl.DataFrame:
+        return (
+            records.lazy()
+            .group_by(keys)
+            .agg(pl.col("count").fill_null(1).sum().alias("count"))
+            .with_columns(pl.col("item").cast(pl.String()), **unpacked, **constants)
+            .with_columns(_first=pl.col("date"))
+            .collect()
         )
-        .with_columns(
-            major=(pl.col("_flags") % 2) == 1,
-            exempt=((pl.col("_flags") // 2) % 2) == 1,
-            already_deducted=(pl.col("_flags") // 4) == 1,
-            _first=pl.col("date"),
-            **{
-                c: pl.lit(None, dtype=records.schema[c])
-                for c in ("dimension", "points")
-                if c not in optional
-            },
-        )
-        .collect()
-    )
+
+    # the item as a policy Enum is a cheaper key than its text; a code the policy does not
+    # know makes the cast fail, and the text is the key (validation then names the row)
+    codes = pl.Enum(sorted({it.code for it in policy.items}))
+    try:
+        agg = grouped([pl.col("subject"), pl.col("item").cast(codes), *by[2:]])
+    except pl.exceptions.InvalidOperationError:
+        agg = grouped(by)
     # one row per aggregated group stands in for its records in the checks
-    probe = agg.with_columns(count=pl.col("_min_count"))
+    probe = agg
     checks = _checks(policy, org)
     joined = probe.join(item_table(policy), on="item", how="left")
     if joined.select(pl.any_horizontal([c.fill_null(False) for c, _, _ in checks]).any()).item():
@@ -516,8 +539,11 @@ def fast_sums(
         & ~pl.col("item").is_in(list(counted)).fill_null(False)
         & ~pl.col("_part_day")
     )
+    keys = ["subject", "item", "dimension", "points", "major", "exempt", "already_deducted"]
     rows = in_period.with_columns(
-        _row=pl.col("_row"),
+        # an aggregated row stands for many records: it has no single row number (the sums
+        # do not need one)
+        _row=pl.lit(None, dtype=pl.Int64()),
         note=pl.lit(None, dtype=pl.String()),
         date=pl.col("_first"),
     ).select(["_row", "date", *keys, "count", "note"])

@@ -78,17 +78,22 @@ def _dec(series: pl.Series) -> pl.Series:
     return series.cast(VDEC)
 
 
+def _const(value: Any, n: int, dtype: pl.DataType) -> pl.Series:
+    """n copies of one value (built in Polars, not from a Python list of n objects)."""
+    return pl.Series([value], dtype=dtype).new_from_index(0, n) if n else pl.Series([], dtype=dtype)
+
+
 def _lift(value: Any, n: int) -> pl.Series:
     if isinstance(value, pl.Series):
         return value
     if isinstance(value, bool):
-        return pl.Series([value] * n, dtype=pl.Boolean())
+        return _const(value, n, pl.Boolean())
     if isinstance(value, (int, Decimal)):
-        return pl.Series([D(value)] * n, dtype=VDEC)
+        return _const(D(value), n, VDEC)
     if isinstance(value, str):
-        return pl.Series([value] * n, dtype=pl.String())
+        return _const(value, n, pl.String())
     if value is None:
-        return pl.Series([None] * n, dtype=VDEC)
+        return _const(None, n, VDEC)
     raise Unsupported(f"value {value!r}")
 
 
@@ -821,7 +826,7 @@ class VectorRun(Run):
         schedule = self.policy.schedule
         if schedule is not None and field in ("expected_signins", "missed_signins"):
             if field == "missed_signins":
-                default = pl.Series([ZERO] * len(values), dtype=VDEC)
+                default = _const(ZERO, len(values), VDEC)
             else:
                 default = self._default_expected(
                     sc, len(schedule.signins), joined["rows"].is_null() | values.is_null()
@@ -840,8 +845,11 @@ class VectorRun(Run):
         assert self.policy.schedule is not None
         types = tuple(self.policy.schedule.excused)
         for s, need in zip(self.members[sc.id], needed.to_list(), strict=True):
+            if not need:
+                out.append(None)
+                continue
             env = SubjectEnv(self, s, {})
-            if env.person is None or not need:
+            if env.person is None:
                 out.append(None)
                 continue
             leave = _count_leave(env, types, "period", True)
@@ -976,7 +984,7 @@ class VectorRun(Run):
                 [Run._compute_dim(self, s, code) for s in self.members[sc.id]], dtype=VDEC
             )
         if dim.kind == "formula":
-            total = pl.Series([ZERO] * n, dtype=VDEC)
+            total = _const(ZERO, n, VDEC)
             for term in dim.terms:
                 total = (total + _num(self.expr_series(sc, term.expr, {}), n)).cast(VDEC)
             return self._cap_floor(dim, total)
@@ -1054,7 +1062,7 @@ class VectorRun(Run):
             if value.null_count():
                 raise PolicyRunError(f"policy {self.policy.id}: no score ({sc.score} is empty)")
         else:
-            value = pl.Series([ZERO] * n, dtype=VDEC)
+            value = _const(ZERO, n, VDEC)
             for dim in sc.dimensions:
                 series = self.dim_series(sc, dim.code)
                 if dim.in_total:
@@ -1103,6 +1111,31 @@ class VectorRun(Run):
             self._vec[key] = table
         return table
 
+    def _competition_ranks(self, sc: Scorecard) -> dict[str, int]:
+        """Ranks among all members by exact score, equal scores sharing the better rank.
+
+        The same table as :func:`kaohe.engine.run.competition_ranks` over the exact
+        scores (which are this column's values), ranked in Polars.
+        """
+        members = self.members[sc.id]
+
+        def compute() -> dict[str, int]:
+            ranks = self.score_series(sc).rank(method="min", descending=True)
+            return dict(zip(members, ranks.cast(pl.Int64()).to_list(), strict=True))
+
+        table: dict[str, int] = self._memoised((sc.id, "ranks"), compute)
+        return table
+
+    def rank_of(self, subject: str) -> int | None:
+        sc = self.scorecard_of.get(subject)
+        if sc is None:
+            return None
+        pool = self.pool_of(subject)
+        if pool is not None:
+            ranks: dict[str, int] = self.pool_outcome(sc, pool)["ranks"]
+            return ranks.get(subject)
+        return self._competition_ranks(sc).get(subject)
+
     def result(self, subjects: Any = None, trace: bool = False) -> Any:
         """Results built column by column; the same fields as the scalar run's, without trace lines."""
         from kaohe.engine.grading import _bonus, _chief_rep_actions, _major_actions
@@ -1128,19 +1161,27 @@ class VectorRun(Run):
                 for rule in sc.actions
                 if rule.target == "subject"
             ]
+            pools = self._pools(sc) if sc.pools else {}
+            codes = list(dims)
+            columns = list(zip(*dims.values(), strict=True)) if dims else [()] * len(members)
             for i, s in enumerate(members):
                 if wanted is not None and s not in wanted:
                     continue
-                pool = self.pool_of(s)
+                pool = pools.get(s)
+                if pool is not None:  # graded when its first member asks, as before
+                    outcome = self.pool_outcome(sc, pool)
+                    rank, grade = outcome["ranks"].get(s), outcome["grades"].get(s)
+                else:
+                    rank, grade = self._competition_ranks(sc).get(s), None
                 result = SubjectResult(
                     s,
                     sc.id,
                     reported[i],
                     exact[i],
-                    self.rank_of(s),
-                    self.grade_of(s),
+                    rank,
+                    grade,
                     pool=pool.id if pool else None,
-                    dimensions={code: values[i] for code, values in dims.items()},
+                    dimensions=dict(zip(codes, columns[i], strict=True)),
                 )
                 for rule, hits in rule_hits:
                     if hits[i] and rule.action not in result.actions:

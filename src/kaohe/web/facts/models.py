@@ -82,7 +82,37 @@ def _unique_live(name: str) -> list[models.BaseConstraint]:
 
 
 class Punch(Fact):
-    person = models.ForeignKey("org.Person", on_delete=models.PROTECT, related_name="punches")
+    """A clock punch.
+
+    Its references are checked by triggers, not foreign-key constraints (see
+    :mod:`kaohe.web.facts.integrity`): a million-row import is checked with one
+    join instead of three million deferred row checks.  ``center`` and
+    ``person`` have no single-column index: the live natural-key index leads
+    with ``center``, the ``(person, time)`` index with ``person``.
+    """
+
+    center = models.ForeignKey(
+        "org.Center",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    batch = models.ForeignKey(
+        ImportBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+    )
+    person = models.ForeignKey(
+        "org.Person",
+        on_delete=models.PROTECT,
+        related_name="punches",
+        db_constraint=False,
+        db_index=False,
+    )
     time = models.DateTimeField(_("打卡时间"))
     device = models.CharField(_("设备"), max_length=60, blank=True)
     note = models.CharField(_("补卡原因"), max_length=200, blank=True)

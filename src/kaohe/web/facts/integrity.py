@@ -186,9 +186,12 @@ def drop_statements(vendor: str) -> list[str]:
 def install(apps: Any, schema_editor: Any) -> None:
     """Migration step: (re)create the triggers (after the constraints are gone).
 
-    Idempotent.  On SQLite a migration that remakes ``facts_punch`` (any
-    altered column) drops its triggers with the old table: such a migration
-    must end with ``RunPython(integrity.install, ...)`` again.
+    Idempotent.  On SQLite a migration that remakes ``facts_punch`` or a
+    table it refers to (any altered column) must run
+    ``RunPython(integrity.uninstall, integrity.install)`` before and
+    ``RunPython(integrity.install, integrity.uninstall)`` after: the remake
+    drops the table's own triggers and cannot rename while the others name
+    it (see migration ``facts/0005``).
     """
     vendor = schema_editor.connection.vendor
     for sql in [*drop_statements(vendor), *create_statements(vendor)]:

@@ -41,30 +41,40 @@ _PG_CHECK = f"""
 CREATE OR REPLACE FUNCTION kaohe_punch_refs_check() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
+    wanted integer;
+    locked integer;
     missing text;
 BEGIN
-    PERFORM 1 FROM org_center c WHERE c.id IN (SELECT DISTINCT center_id FROM new_rows)
-        FOR KEY SHARE;
-    PERFORM 1 FROM org_person p WHERE p.id IN (SELECT DISTINCT person_id FROM new_rows)
-        FOR KEY SHARE;
-    PERFORM 1 FROM facts_importbatch b
-        WHERE b.id IN (SELECT DISTINCT batch_id FROM new_rows WHERE batch_id IS NOT NULL)
-        FOR KEY SHARE;
-    SELECT CASE
-        WHEN NOT EXISTS (SELECT 1 FROM org_center c WHERE c.id = n.center_id)
-            THEN 'center_id=' || n.center_id
-        WHEN NOT EXISTS (SELECT 1 FROM org_person p WHERE p.id = n.person_id)
-            THEN 'person_id=' || n.person_id
-        ELSE 'batch_id=' || n.batch_id
-    END INTO missing
-    FROM new_rows n
-    WHERE NOT EXISTS (SELECT 1 FROM org_center c WHERE c.id = n.center_id)
-       OR NOT EXISTS (SELECT 1 FROM org_person p WHERE p.id = n.person_id)
-       OR (n.batch_id IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM facts_importbatch b WHERE b.id = n.batch_id))
-    LIMIT 1;
-    IF missing IS NOT NULL THEN
-        RAISE EXCEPTION '{PUNCH}: % does not exist', missing
+    -- One pass over the new rows for their distinct references; lock what they
+    -- name, as a foreign-key check does (a concurrent delete waits) ...
+    WITH refs AS MATERIALIZED (
+             SELECT center_id, person_id, batch_id FROM new_rows GROUP BY 1, 2, 3),
+         c AS (SELECT 1 FROM org_center WHERE id IN (SELECT center_id FROM refs)
+               FOR KEY SHARE),
+         p AS (SELECT 1 FROM org_person WHERE id IN (SELECT person_id FROM refs)
+               FOR KEY SHARE),
+         b AS (SELECT 1 FROM facts_importbatch WHERE id IN (SELECT batch_id FROM refs)
+               FOR KEY SHARE)
+    SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM p) + (SELECT count(*) FROM b),
+           (SELECT count(DISTINCT center_id) + count(DISTINCT person_id)
+                   + count(DISTINCT batch_id) FROM refs)
+    INTO locked, wanted;
+    -- ... and refuse the statement when one of them does not exist.
+    IF locked <> wanted THEN
+        SELECT CASE
+            WHEN NOT EXISTS (SELECT 1 FROM org_center c WHERE c.id = n.center_id)
+                THEN 'center_id=' || n.center_id
+            WHEN NOT EXISTS (SELECT 1 FROM org_person p WHERE p.id = n.person_id)
+                THEN 'person_id=' || n.person_id
+            ELSE 'batch_id=' || n.batch_id
+        END INTO missing
+        FROM new_rows n
+        WHERE NOT EXISTS (SELECT 1 FROM org_center c WHERE c.id = n.center_id)
+           OR NOT EXISTS (SELECT 1 FROM org_person p WHERE p.id = n.person_id)
+           OR (n.batch_id IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM facts_importbatch b WHERE b.id = n.batch_id))
+        LIMIT 1;
+        RAISE EXCEPTION '{PUNCH}: % does not exist', coalesce(missing, 'a reference')
             USING ERRCODE = 'foreign_key_violation';
     END IF;
     RETURN NULL;

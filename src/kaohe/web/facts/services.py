@@ -669,14 +669,20 @@ def _insert_punches_pg(
             "ON COMMIT DROP"
         )
         raw = cursor.cursor
+        ids = {pin: f"\t{pk}\t" for pin, (pk, _) in people.items()}
         with raw.copy("COPY kaohe_punch_in (n, person_id, local) FROM STDIN") as copy:  # type: ignore[attr-defined]
-            chunk: list[str] = []
-            for n, (pin, day, clock) in enumerate(lines):
-                chunk.append(f"{n}\t{people[pin][0]}\t{day} {clock}\n")
-                if len(chunk) >= 100_000:
-                    copy.write("".join(chunk))
-                    chunk = []
-            copy.write("".join(chunk))
+            step = 100_000
+            for start in range(0, len(lines), step):
+                copy.write(
+                    "".join(
+                        [
+                            f"{n}{ids[pin]}{day}T{clock}\n"
+                            for n, (pin, day, clock) in enumerate(
+                                lines[start : start + step], start
+                            )
+                        ]
+                    )
+                )
         cursor.execute("ANALYZE kaohe_punch_in")
         cursor.execute(
             f"""
@@ -689,10 +695,13 @@ def _insert_punches_pg(
                 FROM (
                     SELECT s.n, s.person_id, s.local,
                            encode(substr(sha256(convert_to(
-                               'punch' || chr(31) || p.code || chr(31)
-                               || left(s.local, 10) || 'T' || substr(s.local, 12, 5) || ':00'
-                               || chr(31) || %(device)s, 'UTF8')), 1, 16), 'hex')::uuid AS key
-                    FROM kaohe_punch_in s JOIN org_person p ON p.id = s.person_id
+                               p.prefix || left(s.local, 16) || %(suffix)s, 'UTF8'
+                           )), 1, 16), 'hex')::uuid AS key
+                    FROM kaohe_punch_in s
+                    JOIN (
+                        SELECT id, 'punch' || chr(31) || code || chr(31) AS prefix
+                        FROM org_person WHERE center_id = %(center)s
+                    ) p ON p.id = s.person_id
                 ) keyed
                 ORDER BY key, n
             ) k
@@ -702,7 +711,13 @@ def _insert_punches_pg(
             )
             ORDER BY k.key
             """,
-            {"center": center.pk, "batch": batch.pk, "offset": _OFFSET, "device": device},
+            {
+                "center": center.pk,
+                "batch": batch.pk,
+                "offset": _OFFSET,
+                "device": device,
+                "suffix": f":00\x1f{device}",
+            },
         )
         added = int(cursor.rowcount)
         cursor.execute("DROP TABLE kaohe_punch_in")

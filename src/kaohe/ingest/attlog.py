@@ -16,9 +16,21 @@ import re
 from datetime import date
 
 _LINE = re.compile(
-    r"^[ ]*(\d{1,30})\t[ ]*(\d{4}-\d{2}-\d{2})[ \t](\d{2}):(\d{2}):(\d{2})(?:\t[^\r\n]*)?\r?$",
+    r"^[ ]*(\d{1,30})\t[ ]*(\d{4}-\d{2}-\d{2})[ \t]((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)"
+    r"(?:\t[^\r\n]*)?\r?$",
     re.MULTILINE,
 )
+# Line ends other than \n and \r\n (str.splitlines knows them): count the slow way.
+_ODD_BREAKS = re.compile(r"[\x0b\x0c\x1c\x1d\x1e]|\r(?!\n)")
+_BLANK = re.compile(r"^[ \t\x1f]*\r?$", re.MULTILINE)
+
+
+def _nonblank_lines(text: str) -> int:
+    """``sum(1 for line in text.splitlines() if line.strip())`` for ASCII text, fast."""
+    if _ODD_BREAKS.search(text):
+        return sum(1 for line in text.splitlines() if line.strip())
+    # Lines as ^...$ sees them (a last, empty one after a final \n), less the blank ones.
+    return text.count("\n") + 1 - len(_BLANK.findall(text))
 
 
 def fast_attlog(data: bytes, pin_width: int | None = None) -> list[tuple[str, str, str]] | None:
@@ -29,20 +41,15 @@ def fast_attlog(data: bytes, pin_width: int | None = None) -> list[tuple[str, st
         text = data.decode("ascii")
     except UnicodeDecodeError:
         return None
-    lines = sum(1 for line in text.splitlines() if line.strip())
-    found = _LINE.findall(text)
-    if not found or len(found) != lines:
+    found: list[tuple[str, str, str]] = _LINE.findall(text)
+    if not found or len(found) != _nonblank_lines(text):
         return None
     for day in {f[1] for f in found}:
         try:
             date.fromisoformat(day)
         except ValueError:
             return None
-    for _, _, hh, mm, ss in found:
-        if hh > "23" or mm > "59" or ss > "59":
-            return None
     width = pin_width or 0
-    return [
-        (pin.zfill(width) if len(pin) < width else pin, day, f"{hh}:{mm}:{ss}")
-        for pin, day, hh, mm, ss in found
-    ]
+    if not width:
+        return found
+    return [(pin.zfill(width) if len(pin) < width else pin, day, clock) for pin, day, clock in found]

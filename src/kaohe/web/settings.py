@@ -101,6 +101,11 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Django's backend, flushing the punch table first (its references are triggers).
+    DATABASES["default"]["ENGINE"] = "kaohe.web.sqlite3"
+    # Tests in memory, as Django does for its own engine name (pytest-django's
+    # xdist suffix looks for that name, and would make a file name of the path).
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
         {

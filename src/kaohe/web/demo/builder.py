@@ -494,7 +494,7 @@ class _Builder:
                         continue
                     punched += 1
                     moment = datetime.combine(day, t, tzinfo=tz)
-                    key = natural_key("punch", person.pin, moment.isoformat())
+                    key = natural_key("punch", person.pin, moment.isoformat())[:32]
                     rows.append((self.center.pk, key, False, person.pk, moment, device))
                 self.punched[(person.pk, day)] = punched
         return rows

@@ -10,6 +10,9 @@ Rolling back an import marks its rows; nothing is deleted.
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -81,8 +84,63 @@ def _unique_live(name: str) -> list[models.BaseConstraint]:
     ]
 
 
+class DigestField(models.UUIDField):
+    """A 128-bit digest: 32 hex digits in Python, 16 bytes in PostgreSQL (``uuid``).
+
+    The punch table's natural key.  A 64-digit text key made the unique index
+    (and every sort and comparison on it) four times wider and compared by
+    collation; the first half of the same sha256 is as good a key.
+    """
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> str | None:
+        if value is None:
+            return None
+        return value.hex if isinstance(value, uuid.UUID) else uuid.UUID(value).hex
+
+    def to_python(self, value: Any) -> Any:
+        value = super().to_python(value)
+        return value.hex if isinstance(value, uuid.UUID) else value
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        if isinstance(value, str):
+            value = uuid.UUID(value)
+        return super().get_db_prep_value(value, connection, prepared)
+
+
 class Punch(Fact):
-    person = models.ForeignKey("org.Person", on_delete=models.PROTECT, related_name="punches")
+    """A clock punch.
+
+    Its references are checked by triggers, not foreign-key constraints (see
+    :mod:`kaohe.web.facts.integrity`): a million-row import is checked with one
+    join instead of three million deferred row checks.  ``center`` and
+    ``person`` have no single-column index: the live natural-key index leads
+    with ``center``, the ``(person, time)`` index with ``person``.
+    """
+
+    center = models.ForeignKey(
+        "org.Center",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    batch = models.ForeignKey(
+        ImportBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+    )
+    person = models.ForeignKey(
+        "org.Person",
+        on_delete=models.PROTECT,
+        related_name="punches",
+        db_constraint=False,
+        db_index=False,
+    )
+    natural_key = DigestField()
+    """``punch_key(工号, minute, device)``: the first 128 bits of its sha256."""
     time = models.DateTimeField(_("打卡时间"))
     device = models.CharField(_("设备"), max_length=60, blank=True)
     note = models.CharField(_("补卡原因"), max_length=200, blank=True)

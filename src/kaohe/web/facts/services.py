@@ -160,6 +160,15 @@ def digest(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
 
 
+def punch_key(code: str, minute: str, device: str) -> str:
+    """A punch's natural key: 32 hex digits (128 bits) of ``digest("punch", 工号, minute, device)``.
+
+    ``minute`` is the local wall-clock minute, ``YYYY-MM-DDTHH:MM:00``.  The
+    PostgreSQL import computes the same in SQL (:func:`_insert_punches_pg`).
+    """
+    return digest("punch", code, minute, device)[:32]
+
+
 def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -405,7 +414,7 @@ def _key(kind: str, item: PreviewRow, file_name: str, period: str) -> str:
         minute = when.replace(second=0, microsecond=0, tzinfo=None).isoformat()
         device = _device_of(file_name, extra)
         item.extra["device"] = device
-        return digest("punch", item.person.code if item.person else "", minute, device)
+        return punch_key(item.person.code if item.person else "", minute, device)
     if kind == ImportKind.LEAVE:
         code = item.person.code if item.person else ""
         return digest("leave", code, v["type"], v["start"], v["end"])
@@ -554,6 +563,21 @@ def import_commit(
     return batch
 
 
+def _pins(center: Center) -> dict[str, tuple[int, str]]:
+    """PIN (or 工号) → (person id, 工号), as :class:`_Directory` resolves them, without models."""
+    people = list(Person.objects.filter(center=center).values_list("pk", "code", "pin"))
+    codes = {pk: code for pk, code, _ in people}
+    out: dict[str, tuple[int, str]] = {}
+    for pk, code, _ in people:
+        out.setdefault(code, (pk, code))
+    for pk, code, pin in people:
+        if pin:
+            out[pin] = (pk, code)
+    for pin, pk in PinAlias.objects.filter(center=center).values_list("pin", "person_id"):
+        out[pin] = (pk, codes[pk])
+    return out
+
+
 def _commit_attlog(
     center: Center,
     lines: list[tuple[str, str, str]],
@@ -567,21 +591,10 @@ def _commit_attlog(
     Returns ``None`` (writing nothing) when a PIN is unknown, so the general
     path builds the preview that lists it.
     """
-    directory = _Directory(center)
-    people = {pin: (p.pk, p.code) for pin, p in directory.people.items()}
+    people = _pins(center)
     if any(pin not in people for pin in {line[0] for line in lines}):
         return None
     device = _device_of(file_name, {})
-    offset = datetime.now(LOCAL_TZ).isoformat()[-6:]  # +08:00: device times are local
-    rows: dict[str, tuple[int, str]] = {}
-    sep = "\x1f"
-    for pin, day, clock in lines:
-        pk, code = people[pin]
-        key = hashlib.sha256(
-            f"punch{sep}{code}{sep}{day}T{clock[:5]}:00{sep}{device}".encode()
-        ).hexdigest()
-        if key not in rows:
-            rows[key] = (pk, f"{day} {clock}{offset}")
     batch = ImportBatch.objects.create(
         center=center,
         kind=ImportKind.PUNCHES,
@@ -592,7 +605,10 @@ def _commit_attlog(
         rows=len(lines),
         imported_by=by if getattr(by, "pk", None) else None,
     )
-    added = _insert_punches(center, batch, rows, device)
+    if connection.vendor == "postgresql":
+        added = _insert_punches_pg(center, batch, lines, people, device)
+    else:
+        added = _insert_punches(center, batch, _keyed(lines, people, device), device)
     batch.added = added
     batch.duplicates = len(lines) - added
     batch.save(update_fields=["added", "duplicates"])
@@ -606,43 +622,117 @@ def _commit_attlog(
         request=request,
         center=center,
     )
-    for first in sorted({date.fromisoformat(day[:8] + "01") for _, day, _ in lines}):
-        ledger_changed(center, first)
+    for month in sorted({day[:7] for _, day, _ in lines}):
+        ledger_changed(center, date.fromisoformat(month + "-01"))
     return batch
+
+
+_OFFSET = datetime.now(LOCAL_TZ).isoformat()[-6:]  # +08:00: device times are local
+
+
+def _keyed(
+    lines: list[tuple[str, str, str]], people: Mapping[str, tuple[int, str]], device: str
+) -> dict[str, tuple[int, str]]:
+    """natural key → (person id, aware time text) for each line, the first of a minute kept."""
+    rows: dict[str, tuple[int, str]] = {}
+    sep = "\x1f"
+    for pin, day, clock in lines:
+        pk, code = people[pin]
+        key = hashlib.sha256(
+            f"punch{sep}{code}{sep}{day}T{clock[:5]}:00{sep}{device}".encode()
+        ).hexdigest()[:32]
+        if key not in rows:
+            rows[key] = (pk, f"{day} {clock}{_OFFSET}")
+    return rows
+
+
+def _insert_punches_pg(
+    center: Center,
+    batch: ImportBatch,
+    lines: list[tuple[str, str, str]],
+    people: Mapping[str, tuple[int, str]],
+    device: str,
+) -> int:
+    """PostgreSQL: COPY the lines, key and deduplicate them in SQL, insert the new ones.
+
+    The natural key is the same :func:`punch_key` (``punch``, 工号, the
+    minute, the device), computed by the server.  Imports of one center
+    take a transaction-level advisory lock, so two at once run one after the
+    other and the second sees the first's rows as existing.
+    """
+    table = Punch._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_PUNCH_LOCK, center.pk])
+        cursor.execute(
+            "CREATE TEMP TABLE kaohe_punch_in (n integer, person_id bigint, local text) "
+            "ON COMMIT DROP"
+        )
+        raw = cursor.cursor
+        ids = {pin: f"\t{pk}\t" for pin, (pk, _) in people.items()}
+        with raw.copy("COPY kaohe_punch_in (n, person_id, local) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            step = 100_000
+            for start in range(0, len(lines), step):
+                copy.write(
+                    "".join(
+                        [
+                            f"{n}{ids[pin]}{day}T{clock}\n"
+                            for n, (pin, day, clock) in enumerate(
+                                lines[start : start + step], start
+                            )
+                        ]
+                    )
+                )
+        cursor.execute("ANALYZE kaohe_punch_in")
+        cursor.execute(
+            f"""
+            INSERT INTO {table}
+                (center_id, batch_id, natural_key, rolled_back, person_id, time, device, note)
+            SELECT %(center)s, %(batch)s, k.key, false, k.person_id,
+                   (k.local || %(offset)s)::timestamptz, %(device)s, ''
+            FROM (
+                SELECT DISTINCT ON (key) key, person_id, local
+                FROM (
+                    SELECT s.n, s.person_id, s.local,
+                           encode(substr(sha256(convert_to(
+                               p.prefix || left(s.local, 16) || %(suffix)s, 'UTF8'
+                           )), 1, 16), 'hex')::uuid AS key
+                    FROM kaohe_punch_in s
+                    JOIN (
+                        SELECT id, 'punch' || chr(31) || code || chr(31) AS prefix
+                        FROM org_person WHERE center_id = %(center)s
+                    ) p ON p.id = s.person_id
+                ) keyed
+                ORDER BY key, n
+            ) k
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {table} f
+                WHERE f.center_id = %(center)s AND NOT f.rolled_back AND f.natural_key = k.key
+            )
+            ORDER BY k.key
+            """,
+            {
+                "center": center.pk,
+                "batch": batch.pk,
+                "offset": _OFFSET,
+                "device": device,
+                "suffix": f":00\x1f{device}",
+            },
+        )
+        added = int(cursor.rowcount)
+        cursor.execute("DROP TABLE kaohe_punch_in")
+        return added
+
+
+_PUNCH_LOCK = 0x6B616F  # advisory lock class of punch imports ("kao"), per center id
 
 
 def _insert_punches(
     center: Center, batch: ImportBatch, rows: dict[str, tuple[int, str]], device: str
 ) -> int:
-    """Insert rows whose key is not live yet; returns how many were added."""
+    """Insert rows whose key is not live yet (SQLite and others); returns how many were added."""
     table = Punch._meta.db_table
     columns = "center_id, batch_id, natural_key, rolled_back, person_id, time, device, note"
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TEMP TABLE kaohe_punch_in ON COMMIT DROP AS "
-                f"SELECT {columns} FROM {table} WITH NO DATA"
-            )
-            raw = cursor.cursor
-            head = f"{center.pk}\t{batch.pk}\t"
-            tail = f"\tf\t{{}}\t{{}}\t{device}\t\n"
-            with raw.copy(  # type: ignore[attr-defined]
-                f"COPY kaohe_punch_in ({columns}) FROM STDIN"
-            ) as copy:
-                chunk: list[str] = []
-                for key, (pk, when) in rows.items():
-                    chunk.append(head + key + tail.format(pk, when))
-                    if len(chunk) >= 50_000:
-                        copy.write("".join(chunk))
-                        chunk = []
-                copy.write("".join(chunk))
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM kaohe_punch_in "
-                "ON CONFLICT (center_id, natural_key) WHERE NOT rolled_back DO NOTHING"
-            )
-            added = cursor.rowcount
-            cursor.execute("DROP TABLE kaohe_punch_in")
-            return int(added)
     keys = list(rows)
     existing: set[str] = set()
     for chunk_keys in _chunks(keys):
@@ -926,7 +1016,7 @@ def punch_correct(
     if timezone.is_naive(when):
         when = timezone.make_aware(when)
     minute = timezone.localtime(when).replace(second=0, microsecond=0, tzinfo=None)
-    key = digest("punch", person.code, minute.isoformat(), "correction")
+    key = punch_key(person.code, minute.isoformat(), "correction")
     with transaction.atomic():
         if Punch.objects.filter(
             center_id=person.center_id, rolled_back=False, natural_key=key

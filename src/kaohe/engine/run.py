@@ -815,11 +815,15 @@ class Run:
         if pool is not None:
             ranks: dict[str, int] = self.pool_outcome(sc, pool)["ranks"]
             return ranks.get(subject)
+        return self._competition_ranks(sc).get(subject)
+
+    def _competition_ranks(self, sc: Scorecard) -> dict[str, int]:
+        """Ranks of a pool-less scorecard's members by exact score, ties sharing the better rank."""
         table: dict[str, int] = self._memoised(
             (sc.id, "ranks"),
             lambda: competition_ranks({s: self.exact_score(s) for s in self.members[sc.id]}),
         )
-        return table.get(subject)
+        return table
 
     # ----------------------------------------------------------------- helpers
 

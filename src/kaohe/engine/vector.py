@@ -1126,16 +1126,6 @@ class VectorRun(Run):
         table: dict[str, int] = self._memoised((sc.id, "ranks"), compute)
         return table
 
-    def rank_of(self, subject: str) -> int | None:
-        sc = self.scorecard_of.get(subject)
-        if sc is None:
-            return None
-        pool = self.pool_of(subject)
-        if pool is not None:
-            ranks: dict[str, int] = self.pool_outcome(sc, pool)["ranks"]
-            return ranks.get(subject)
-        return self._competition_ranks(sc).get(subject)
-
     def result(self, subjects: Any = None, trace: bool = False) -> Any:
         """Results built column by column; the same fields as the scalar run's, without trace lines."""
         from kaohe.engine.grading import _bonus, _chief_rep_actions, _major_actions

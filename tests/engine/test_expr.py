@@ -73,3 +73,12 @@ def test_names_are_reported() -> None:
 )
 def test_arithmetic_matches_decimal(a: Decimal, b: Decimal) -> None:
     assert ev("a + b * 2 - a", a=a, b=b) == a + b * 2 - a
+
+
+def test_count_of_counts_matching_entries() -> None:
+    grades = ["合格", "基本合格", None, "不合格", "基本合格"]
+    assert ev("count_of(gs, '基本合格', '不合格')", gs=grades) == Decimal(3)
+    assert ev("count_of(gs, '优秀')", gs=grades) == Decimal(0)
+    assert ev("count_of(none, '优秀')") == Decimal(0)
+    with pytest.raises(ExprError, match="expected a list"):
+        ev("count_of('基本合格', '基本合格')")

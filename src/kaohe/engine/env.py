@@ -16,6 +16,9 @@ from kaohe.engine.expr import ExprError
 from kaohe.engine.numbers import ZERO, D
 from kaohe.engine.periods import Period, PeriodKind
 
+# whose records a counter (count, count_dim, has_flag) adds to the subject's own
+OF_HELP = "'self', 'self_and_staff' (a window with its staff) or 'self_and_window' (a person with his window)"
+
 if TYPE_CHECKING:
     from kaohe.engine.run import Run
 
@@ -68,13 +71,22 @@ class SubjectEnv:
 
     def _records(self, scope: str, of: str) -> list[dict[str, Any]]:
         start, end = self.run.scope_bounds(scope)
-        subjects = [self.subject]
-        if of == "self_and_staff":
-            subjects += self._staff()
+        subjects = [self.subject, *self._others(of)]
         rows: list[dict[str, Any]] = []
         for s in subjects:
             rows.extend(r for r in self.run.subject_records(s) if start <= r["date"] <= end)
         return rows
+
+    def _others(self, of: str) -> list[str]:
+        """Whose records count with the subject's: his window's staff, or a person's window."""
+        if of == "self":
+            return []
+        if of == "self_and_staff":
+            return self._staff()
+        if of == "self_and_window":
+            window = self._window_id()
+            return [window] if window is not None and window != self.subject else []
+        raise ExprError(f"unknown of={of!r}: use {OF_HELP}")
 
     def _leave_rows(self) -> list[dict[str, Any]]:
         return self.run.index.leave.get(self.subject, [])

@@ -93,6 +93,16 @@ def _max(*args: Value) -> Value:
     return max(items) if items else None
 
 
+def _count_of(values: Value, *wanted: Value) -> Decimal:
+    """How many entries of a list are one of ``wanted``: e.g. the months graded 基本合格 or
+    不合格 among ``sub_grades('month')`` (宝山 五(七)7); no list (no sub-periods) counts 0."""
+    if values is None:
+        return Decimal(0)
+    if not isinstance(values, list):
+        raise ExprError(f"count_of: expected a list, got {values!r}")
+    return Decimal(sum(1 for v in values if v is not None and v in wanted))
+
+
 BUILTINS: dict[str, Callable[..., Value]] = {
     "min": _min,
     "max": _max,
@@ -107,6 +117,7 @@ BUILTINS: dict[str, Callable[..., Value]] = {
     "all": lambda xs: all(bool(x) for x in xs),
     "div": _div,
     "coalesce": _coalesce,
+    "count_of": _count_of,
 }
 
 _BINOPS: dict[type[ast.operator], Callable[[Decimal, Decimal], Decimal]] = {
@@ -313,3 +324,22 @@ class DictEnv:
 
     def function(self, name: str) -> Callable[..., Value] | None:
         return (self.functions or {}).get(name)
+
+
+def keyword_constants(text: str, keyword: str) -> set[str]:
+    """The constant string values given to ``keyword=`` in any call of an expression text."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        return set()
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for kw in node.keywords:
+                if (
+                    kw.arg == keyword
+                    and isinstance(kw.value, ast.Constant)
+                    and isinstance(kw.value.value, str)
+                ):
+                    found.add(kw.value.value)
+    return found

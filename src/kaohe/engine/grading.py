@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from kaohe.engine.numbers import ZERO, D, round_to, to_int
+from kaohe.engine.policy.models import ACTION_NAMES
 from kaohe.engine.results import SubjectResult
 from kaohe.engine.trace import TraceEntry, fmt
 
@@ -306,11 +307,11 @@ def finish_subject(run: Run, subject: str, with_trace: bool = True) -> SubjectRe
         ):
             if rule.action not in result.actions:
                 result.actions.append(rule.action)
-            trace.append(TraceEntry("action", f"{_ACTION_NAMES[rule.action]}：{rule.reason}"))
+            trace.append(TraceEntry("action", f"{ACTION_NAMES[rule.action]}：{rule.reason}"))
     for action, reason in _major_actions(run, subject):
         if action not in result.actions:
             result.actions.append(action)
-        trace.append(TraceEntry("action", f"{_ACTION_NAMES[action]}：{reason}"))
+        trace.append(TraceEntry("action", f"{ACTION_NAMES[action]}：{reason}"))
     for action, text in _chief_rep_actions(run).get(subject, []):
         if action not in result.actions:
             result.actions.append(action)
@@ -347,7 +348,7 @@ def _chief_rep_actions(run: Run) -> dict[str, list[tuple[str, str]]]:
                 hits = run.holds(sc, rule.when, f"scorecard {sc.id}.actions")
                 for other in hits:
                     for chief in _chief_reps(run, other):
-                        text = f"{_ACTION_NAMES[rule.action]}：{rule.reason}（{other}）"
+                        text = f"{ACTION_NAMES[rule.action]}：{rule.reason}（{other}）"
                         out.setdefault(chief, []).append((rule.action, text))
         return out
 
@@ -363,12 +364,6 @@ def _chief_reps(run: Run, subject: str) -> list[str]:
     return run.index.chief_reps.get(window, [])
 
 
-_ACTION_NAMES = {
-    "promote": "岗位工资晋升一级",
-    "terminate": "退回派遣单位/终止用工",
-    "recall": "退回原单位",
-    "interview": "约谈",
-}
 
 
 def _bonus(run: Run, subject: str, sc: Scorecard, trace: list[TraceEntry]) -> Decimal | None:

@@ -113,3 +113,35 @@ class Period:
         if self.index == 1:
             return Period(self.year - 1, self.kind, count)
         return Period(self.year, self.kind, self.index - 1)
+
+
+_MONTHS_SCOPE = re.compile(r"months:([1-9][0-9]?)")
+SCOPE_HELP = "'period', 'quarter', 'year' or 'months:N' (the N months ending with the period)"
+
+
+def scope_span(period: Period, scope: str) -> tuple[date, date]:
+    """The days a counter with this ``scope`` reads when ``period`` is scored.
+
+    ``quarter``/``year`` reach back to the start of the enclosing quarter or
+    year (a monthly veto that looks at "this year"); ``months:N`` is a trailing
+    window of N calendar months ending with the period's last month, for rules
+    like 广德's "停发3个月绩效奖励" that keep acting after the month of the
+    violation. A scope never reads less than the period itself.
+    """
+    if scope == "period":
+        return period.start, period.end
+    match = _MONTHS_SCOPE.fullmatch(scope)
+    if match is not None:
+        back = int(match.group(1)) - 1
+        y, m = period.end.year, period.end.month - back
+        while m < 1:
+            y, m = y - 1, m + 12
+        return min(period.start, date(y, m, 1)), period.end
+    try:
+        kind = PeriodKind(scope)
+    except ValueError:
+        raise ValueError(f"unknown scope {scope!r}: use {SCOPE_HELP}") from None
+    if _RANK[kind] < _RANK[period.kind]:
+        return period.start, period.end
+    enclosing = period.enclosing(kind)
+    return enclosing.start, enclosing.end

@@ -30,7 +30,7 @@ from kaohe.engine.expr import ExprError, compile_expr
 from kaohe.engine.index import FactIndex
 from kaohe.engine.inputs import DEC, Facts, InputError, Org, Person
 from kaohe.engine.numbers import ZERO, D, round_to
-from kaohe.engine.periods import Period, PeriodKind
+from kaohe.engine.periods import Period, PeriodKind, scope_span
 from kaohe.engine.policy.models import Dimension, Policy, Pool, Scorecard
 from kaohe.engine.results import RunResult, SubjectResult
 from kaohe.engine.trace import TraceEntry, fmt
@@ -859,14 +859,10 @@ class Run:
         return self.calendar.workdays(lo, hi)
 
     def scope_bounds(self, scope: str) -> tuple[date, date]:
-        if scope == "period":
-            return self.period.start, self.period.end
-        kind = PeriodKind(scope)
-        order = [PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR]
-        if order.index(kind) < order.index(self.period.kind):
-            return self.period.start, self.period.end
-        p = self.period.enclosing(kind)
-        return p.start, p.end
+        try:
+            return scope_span(self.period, scope)
+        except ValueError as exc:
+            raise ExprError(str(exc)) from None
 
     def external_rank(self, subject: str, source: str) -> int | None:
         for row in self.index.scores.get((source, subject), []):

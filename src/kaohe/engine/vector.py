@@ -25,6 +25,7 @@ from typing import Any
 
 import polars as pl
 
+from kaohe.engine.env import OF_HELP
 from kaohe.engine.expr import ExprError
 from kaohe.engine.numbers import ZERO, D
 from kaohe.engine.periods import PeriodKind
@@ -779,8 +780,14 @@ class VectorRun(Run):
         if of == "self_and_staff":
             staff = self.staff_frame(sc).rename({"staff": "subject"})
             links = pl.concat([members, staff.select("idx", "subject")])
-        else:
+        elif of == "self_and_window":
+            # a person's window counts with him; a window is its own window (counted once)
+            window = self.member_frame(sc).filter(pl.col("window") != pl.col("subject"))
+            links = pl.concat([members, window.select("idx", pl.col("window").alias("subject"))])
+        elif of == "self":
             links = members
+        else:
+            raise ExprError(f"unknown of={of!r}: use {OF_HELP}")
         sums = (
             links.join(per_subject, on="subject", how="inner")
             .group_by("idx")

@@ -17,8 +17,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from kaohe.engine.expr import ExprError, compile_expr
-from kaohe.engine.periods import PeriodKind
+from kaohe.engine.expr import ExprError, compile_expr, keyword_constants
+from kaohe.engine.periods import Period, PeriodKind, scope_span
 
 Number = Annotated[Decimal, Field(allow_inf_nan=False)]
 
@@ -36,10 +36,32 @@ def _check_expr(value: object) -> object:
         compile_expr(value)  # type: ignore[arg-type]
     except ExprError as exc:
         raise ValueError(str(exc)) from None
+    _check_scopes(str(value))
     return value
 
 
+def _check_scopes(text: str) -> None:
+    """An unknown ``scope=`` would only fail when a subject first reaches it: fail on load."""
+    for scope in keyword_constants(text, "scope"):
+        try:
+            scope_span(Period.parse("2024-01"), scope)
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+
+
 ExprText = Annotated[str | Number, Field(description="an expression in the policy language")]
+
+
+ActionCode = Literal["promote", "terminate", "recall", "interview", "bonus_stop"]
+"""What a result leads to (结果运用); the web shows each by its name in :data:`ACTION_NAMES`."""
+
+ACTION_NAMES: dict[str, str] = {
+    "promote": "岗位工资晋升一级",
+    "terminate": "退回派遣单位/终止用工",
+    "recall": "退回原单位",
+    "interview": "约谈",
+    "bonus_stop": "停发绩效奖励",
+}
 
 
 class Major(Strict):
@@ -47,7 +69,7 @@ class Major(Strict):
 
     points: Number | None = None
     multiplier: Number | None = None
-    actions: list[Literal["promote", "terminate", "recall", "interview"]] = []
+    actions: list[ActionCode] = []
     flags: list[str] = []
     note: str | None = None
 
@@ -299,7 +321,7 @@ class Pool(Strict):
 
 
 class ActionRule(Strict):
-    action: Literal["promote", "terminate", "recall", "interview"]
+    action: ActionCode
     when: ExprText
     target: Literal["subject", "chief_rep"] = "subject"
     reason: str

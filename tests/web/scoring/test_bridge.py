@@ -73,3 +73,31 @@ def test_compute_stores_engine_result_with_record_ids(guangde: World) -> None:
     li = run.result["subjects"]["1002"]
     assert Decimal(zhang["score"]) < Decimal(li["score"])
     assert any(t["record"] == rec.pk for t in zhang["trace"])
+
+
+def test_counters_read_the_span_their_scope_names(guangde: World) -> None:
+    """广德's 停发3个月 (scope months:3): a March finding on a window stops its bonus and its
+    staff's through May, not in June, and costs no points in any month it is read in."""
+    w = guangde
+    rec = Record.objects.create(
+        center=w.center,
+        window=w.a1,
+        policy_id="guangde-2023",
+        item_code="results.01",
+        item_name="因违反效能建设被明察暗访通报",
+        date=date(2024, 3, 20),
+    )
+    may = bridge.facts(w.center, Period.parse("2024-05")).tables["records"]
+    assert may["_row"].to_list() == [rec.pk]
+    june = bridge.facts(w.center, Period.parse("2024-06")).tables["records"]
+    assert june.height == 0
+
+    run = compute(w.center, "2024-05")
+    assert run.status == RunStatus.CURRENT, run.error
+    subjects = run.result["subjects"]
+    for code in ("A1", "1001", "1002"):
+        assert subjects[code]["actions"] == ["bonus_stop"], code
+    assert subjects["B1"]["actions"] == []
+    assert subjects["2001"]["actions"] == []
+    assert Decimal(subjects["A1"]["score"]) == Decimal(subjects["B1"]["score"])
+    assert compute(w.center, "2024-06").result["subjects"]["A1"]["actions"] == []

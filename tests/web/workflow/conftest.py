@@ -34,8 +34,8 @@ def adjustments_reach_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """What the proposed change to ``bridge.facts`` does: pass leadership adjustments on."""
     original = bridge.facts
 
-    def facts(center, period):  # type: ignore[no-untyped-def]
-        out = original(center, period)
+    def facts(center, period, *args, **kwargs):  # type: ignore[no-untyped-def]
+        out = original(center, period, *args, **kwargs)
         rows = adjustments_for(center, str(period))
         if rows:
             out.tables["adjustments"] = build_facts({"adjustments": rows}).tables["adjustments"]

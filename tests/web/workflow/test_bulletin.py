@@ -13,8 +13,9 @@ import pytest
 from django.urls import reverse
 
 from kaohe.engine import load_policy
+from kaohe.engine.policy.models import ACTION_NAMES
 from kaohe.web.commands.bulletin import main as bulletin_main
-from kaohe.web.workflow import exports
+from kaohe.web.workflow import exports, selectors
 from kaohe.web.workflow.models import Snapshot
 from tests.pdf_text import pdf_lines, pdf_tables
 from tests.web.personas import World
@@ -179,7 +180,17 @@ def test_bonus_sheet_shows_what_the_engine_computed(world: World) -> None:
     for code, s in expected.items():
         assert _num(rows[code][7]) == s["bonus"]
         assert rows[code][6] == s["grade"]
+        assert (rows[code][8] or "") == "；".join(ACTION_NAMES[a] for a in s["actions"])
     assert _num(rows["1001"][7]) == "12000"
+
+
+def test_actions_are_printed_by_their_names() -> None:
+    assert selectors.action_names(["interview", "bonus_stop", "promote"]) == [
+        "约谈",
+        "停发绩效奖励",
+        "岗位工资晋升一级",
+    ]
+    assert selectors.action_names(None) == []
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "pdf"])

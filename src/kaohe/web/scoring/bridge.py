@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from kaohe.engine import Facts, Org, Period, Policy, build_facts, build_org, load_policy
 from kaohe.engine.policy.loader import parse_policy
+from kaohe.engine.reach import fact_span
 from kaohe.web.facts import summaries
 from kaohe.web.facts.models import (
     ExternalScore,
@@ -145,6 +146,14 @@ def facts(
     the regulation in force at the period's end and the period's roster.
     """
     start, end = period.start, period.end
+    # counters whose scope reaches past the period (a veto over the year, a 3-month bonus stop)
+    # read records, leave and ratings of that span; the engine still charges only the period's
+    if policy is None:
+        try:
+            policy = policy_for(center, end)
+        except NoPolicyError:
+            policy = None
+    first, last = fact_span(policy, period) if policy is not None else (start, end)
     records = [
         {
             "_row": r.pk,
@@ -158,7 +167,7 @@ def facts(
             "note": r.note or None,
         }
         for r in Record.objects.filter(
-            center=center, voided_at__isnull=True, date__gte=start, date__lte=end
+            center=center, voided_at__isnull=True, date__gte=first, date__lte=last
         )
         .select_related("person", "window")
         .order_by("date", "id")
@@ -182,13 +191,13 @@ def facts(
     leave = [
         {"person": code, "type": t, "start": s, "end": e, "days": d, "approved": ok}
         for code, t, s, e, d, ok in Leave.objects.filter(
-            live, start__lte=end, end__gte=start
+            live, start__lte=last, end__gte=first
         ).values_list("person__code", "type", "start", "end", "days", "approved")
     ]
     ratings = [
         {"date": d, "window": w, "person": p, "stars": s, "verified": v, "default": df}
         for d, w, p, s, v, df in Rating.objects.filter(
-            live, date__gte=start, date__lte=end
+            live, date__gte=first, date__lte=last
         ).values_list("date", "window__code", "person__code", "stars", "verified", "default")
     ]
     attendance: list[dict[str, Any]] = []

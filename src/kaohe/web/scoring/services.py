@@ -98,7 +98,7 @@ def compute(center: Center, period: Period | str) -> ScoreRun:
     try:
         policy = bridge.policy_for(center, p.end)
         org = bridge.roster(center, p)
-        facts = bridge.facts(center, p)
+        facts = bridge.facts(center, p, policy, org)
         result = score(
             policy,
             p,

@@ -334,7 +334,7 @@ def annual_form_xlsx(src: BulletinSource, code: str, kind: str, tallies: dict[st
         sheet.put(["用工形式", ctx["employment"], "考核年度", src.period])
         sheet.put(["考核得分", _dec_or_none(s.get("score")), "考核等次", s.get("grade") or ""])
         sheet.put(["年终奖金（元）", _dec_or_none(s.get("bonus"))])
-        sheet.put(["结果运用", "；".join(s.get("actions", []))])
+        sheet.put(["结果运用", "；".join(selectors.action_names(s.get("actions")))])
         sheet.put(["个人总结", ""])
         sheet.put(["考核小组意见", ""])
         sheet.put(["领导班子意见", ""])

@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from kaohe.engine import Period, PeriodKind, Policy, load_policy
+from kaohe.engine.policy.models import ACTION_NAMES
 from kaohe.engine.workdays import DEFAULT_CALENDAR, UnknownYearError
 from kaohe.web.accounts.models import Role, User
 from kaohe.web.accounts.scope import visible_people, visible_windows
@@ -322,7 +323,7 @@ def ranking_tables(
             for t in s.get("trace", []):
                 if t.get("item") and t.get("points") is not None:
                     deductions[t["item"]] += Decimal(t["points"])
-            notes = [f"{a}" for a in s.get("actions", [])] + list(s.get("warnings", []))
+            notes = action_names(s.get("actions")) + list(s.get("warnings", []))
             if code in adjusted:
                 notes.insert(
                     0, f"领导小组调整为{adjusted[code]['grade']}：{adjusted[code]['reason']}"
@@ -343,7 +344,7 @@ def ranking_tables(
                         if v
                     ],
                     "bonus": _dec(s.get("bonus")),
-                    "actions": list(s.get("actions", [])),
+                    "actions": action_names(s.get("actions")),
                     "notes": notes,
                 }
             )
@@ -356,6 +357,11 @@ def ranking_tables(
             }
         )
     return tables
+
+
+def action_names(codes: list[str] | None) -> list[str]:
+    """Engine action codes (``interview``) as the bulletin and the sheets print them (约谈)."""
+    return [ACTION_NAMES.get(code, code) for code in codes or []]
 
 
 def money_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -374,7 +380,7 @@ def money_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
                 "score": _dec(s.get("score")),
                 "grade": s.get("grade") or "",
                 "bonus": _dec(s.get("bonus")),
-                "actions": list(s.get("actions", [])),
+                "actions": action_names(s.get("actions")),
             }
         )
     return rows

@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 from django.http import HttpRequest
 
+from kaohe.engine.policy.models import ACTION_NAMES
 from kaohe.web.scoring import selectors as sel
 
 register = template.Library()
@@ -16,6 +17,12 @@ register = template.Library()
 @register.filter
 def cell(row: dict[str, Any], column: sel.Column) -> Any:
     return sel.cell(row, column)
+
+
+@register.filter
+def action_name(code: str) -> str:
+    """约谈, 停发绩效奖励 …: an engine action code as the hall calls it."""
+    return ACTION_NAMES.get(code, code)
 
 
 @register.filter

@@ -42,7 +42,7 @@ COUNTS = {
         "scores": 41,
     },
     "guangde-2023": {
-        "records": 183,
+        "records": 189,
         "punches": 35882,
         "attendance": 0,
         "leave": 25,
@@ -50,7 +50,7 @@ COUNTS = {
         "scores": 0,
     },
     "jiedong-2022": {
-        "records": 181,
+        "records": 169,
         "punches": 35882,
         "attendance": 447,
         "leave": 25,
@@ -58,7 +58,7 @@ COUNTS = {
         "scores": 0,
     },
     "luoshan": {
-        "records": 193,
+        "records": 199,
         "punches": 49441,
         "attendance": 0,
         "leave": 25,
@@ -66,7 +66,7 @@ COUNTS = {
         "scores": 0,
     },
     "xxqu-2022": {
-        "records": 175,
+        "records": 178,
         "punches": 35882,
         "attendance": 447,
         "leave": 25,

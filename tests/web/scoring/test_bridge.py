@@ -101,3 +101,33 @@ def test_counters_read_the_span_their_scope_names(guangde: World) -> None:
     assert subjects["2001"]["actions"] == []
     assert Decimal(subjects["A1"]["score"]) == Decimal(subjects["B1"]["score"])
     assert compute(w.center, "2024-06").result["subjects"]["A1"]["actions"] == []
+
+
+def test_earlier_rows_of_someone_off_the_roster_are_left_out(guangde: World) -> None:
+    """A wide scope reads earlier months, where people who have since left have rows: they
+    concern nobody scored now, and must not make the run fail as unknown subjects."""
+    w = guangde
+    Assignment.objects.filter(person=w.wang).update(end=date(2024, 3, 31))
+    Record.objects.create(
+        center=w.center,
+        person=w.wang,
+        policy_id="guangde-2023",
+        item_code="results.03",
+        item_name="不服从管理",
+        date=date(2024, 3, 15),
+    )
+    kept = Record.objects.create(
+        center=w.center,
+        person=w.zhang,
+        policy_id="guangde-2023",
+        item_code="results.03",
+        item_name="不服从管理",
+        date=date(2024, 3, 15),
+    )
+    may = bridge.facts(w.center, Period.parse("2024-05")).tables["records"]
+    assert may["_row"].to_list() == [kept.pk]
+    run = compute(w.center, "2024-05")
+    assert run.status == RunStatus.CURRENT, run.error
+    assert "2001" not in run.result["subjects"]
+    assert run.result["subjects"]["1001"]["actions"] == ["bonus_stop"]
+    assert run.result["subjects"]["1002"]["actions"] == []

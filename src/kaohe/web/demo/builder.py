@@ -595,6 +595,8 @@ class _Builder:
             )
             if it.effect == "add":
                 weight /= 2
+            if it.flags:
+                weight = 0.1  # vetoes and bonus stops are rare events, not everyday findings
             pool.append((it, weight))
         return pool
 

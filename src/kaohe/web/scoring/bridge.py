@@ -224,6 +224,11 @@ def facts(
 
     adjustments = adjustments_for(center, str(period))
     history = history_for(center, str(period))
+    if (first, last) != (start, end):
+        org = org or roster(center, period)
+        records, leave, ratings = _beyond_on_roster(
+            org, start, end, records=records, leave=leave, ratings=ratings
+        )
     tables: dict[str, object] = {"records": records}
     for name, rows in (
         ("punches", punches),
@@ -238,6 +243,32 @@ def facts(
         if rows:
             tables[name] = rows
     return build_facts(tables)
+
+
+def _beyond_on_roster(
+    org: Org, start: date, end: date, **tables: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], ...]:
+    """Rows outside the period only for people and windows on its roster.
+
+    A wide scope reads a subject's own earlier rows (and, for a window, its
+    current staff's), so rows of someone who has left or not yet joined can
+    change nothing here; the engine would refuse them as unknown subjects.
+    Rows inside the period are kept whoever they name: an unknown subject
+    there is a real error the run must report.
+    """
+    known = set(org.people) | set(org.windows)
+
+    def inside(row: dict[str, Any]) -> bool:
+        lo = row.get("date") or row.get("start")
+        hi = row.get("date") or row.get("end") or lo
+        return lo is None or (lo <= end and hi >= start)
+
+    def named(row: dict[str, Any]) -> bool:
+        return all(
+            row.get(key) is None or row[key] in known for key in ("subject", "person", "window")
+        )
+
+    return tuple([r for r in rows if inside(r) or named(r)] for rows in tables.values())
 
 
 def _months(start: date, end: date) -> list[tuple[int, int]]:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -75,18 +76,23 @@ def test_compute_stores_engine_result_with_record_ids(guangde: World) -> None:
     assert any(t["record"] == rec.pk for t in zhang["trace"])
 
 
+def _stop(w: World, day: date, **subject: Any) -> Record:
+    """A guangde results.01 finding (停发3个月绩效奖励, no points) on a window or a person."""
+    return Record.objects.create(
+        center=w.center,
+        policy_id="guangde-2023",
+        item_code="results.01",
+        item_name="因违反效能建设被明察暗访通报",
+        date=day,
+        **subject,
+    )
+
+
 def test_counters_read_the_span_their_scope_names(guangde: World) -> None:
     """广德's 停发3个月 (scope months:3): a March finding on a window stops its bonus and its
     staff's through May, not in June, and costs no points in any month it is read in."""
     w = guangde
-    rec = Record.objects.create(
-        center=w.center,
-        window=w.a1,
-        policy_id="guangde-2023",
-        item_code="results.01",
-        item_name="因违反效能建设被明察暗访通报",
-        date=date(2024, 3, 20),
-    )
+    rec = _stop(w, date(2024, 3, 20), window=w.a1)
     may = bridge.facts(w.center, Period.parse("2024-05")).tables["records"]
     assert may["_row"].to_list() == [rec.pk]
     june = bridge.facts(w.center, Period.parse("2024-06")).tables["records"]
@@ -108,22 +114,8 @@ def test_earlier_rows_of_someone_off_the_roster_are_left_out(guangde: World) -> 
     concern nobody scored now, and must not make the run fail as unknown subjects."""
     w = guangde
     Assignment.objects.filter(person=w.wang).update(end=date(2024, 3, 31))
-    Record.objects.create(
-        center=w.center,
-        person=w.wang,
-        policy_id="guangde-2023",
-        item_code="results.03",
-        item_name="不服从管理",
-        date=date(2024, 3, 15),
-    )
-    kept = Record.objects.create(
-        center=w.center,
-        person=w.zhang,
-        policy_id="guangde-2023",
-        item_code="results.03",
-        item_name="不服从管理",
-        date=date(2024, 3, 15),
-    )
+    _stop(w, date(2024, 3, 15), person=w.wang)
+    kept = _stop(w, date(2024, 3, 15), person=w.zhang)
     may = bridge.facts(w.center, Period.parse("2024-05")).tables["records"]
     assert may["_row"].to_list() == [kept.pk]
     run = compute(w.center, "2024-05")

@@ -300,10 +300,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _database_unreachable(exc: BaseException) -> bool:
+    """Django's OperationalError (no server, no database, refused login), when Django is loaded."""
+    utils = sys.modules.get("django.db.utils")
+    return utils is not None and isinstance(exc, utils.OperationalError)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    result: Any = args.func(args)
+    try:
+        result: Any = args.func(args)
+    except Exception as exc:
+        if not _database_unreachable(exc):
+            raise
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"kaohe: the database cannot be used: {reason}", file=sys.stderr)
+        return 2
     return int(result)
 
 

@@ -10,8 +10,8 @@ from kaohe.engine import Period
 from kaohe.web.ledger.models import Record
 from kaohe.web.org.models import Assignment, CenterPolicy
 from kaohe.web.scoring import bridge
-from kaohe.web.scoring.models import RunStatus
-from kaohe.web.scoring.services import compute
+from kaohe.web.scoring.models import RunStatus, ScoreRun
+from kaohe.web.scoring.services import compute, ledger_changed, periods_touching
 from tests.web.personas import World
 
 
@@ -123,3 +123,22 @@ def test_earlier_rows_of_someone_off_the_roster_are_left_out(guangde: World) -> 
     assert "2001" not in run.result["subjects"]
     assert run.result["subjects"]["1001"]["actions"] == ["bonus_stop"]
     assert run.result["subjects"]["1002"]["actions"] == []
+
+
+def test_a_change_marks_stale_every_stored_period_that_reads_its_day(guangde: World) -> None:
+    """A March finding moves April's and May's results (months:3), not June's or February's."""
+    w = guangde
+    for month in ("2024-02", "2024-04", "2024-05", "2024-06"):
+        assert compute(w.center, month).status == RunStatus.CURRENT
+    assert periods_touching(w.center, date(2024, 3, 20)) == [
+        "2024-03",
+        "2024-Q1",
+        "2024",
+        "2024-04",
+        "2024-05",
+    ]
+    _stop(w, date(2024, 3, 20), window=w.a1)
+    ledger_changed(w.center, date(2024, 3, 20))
+    status = dict(ScoreRun.objects.filter(center=w.center).values_list("period", "status"))
+    assert status["2024-04"] == status["2024-05"] == RunStatus.STALE
+    assert status["2024-02"] == status["2024-06"] == RunStatus.CURRENT

@@ -16,9 +16,19 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from kaohe.engine import InputError, Org, Period, PolicyRunError, UnknownYearError, score
+from kaohe.engine import (
+    InputError,
+    Org,
+    Period,
+    Policy,
+    PolicyError,
+    PolicyRunError,
+    UnknownYearError,
+    score,
+)
 from kaohe.engine.expr import ExprError
 from kaohe.engine.numbers import normalize
+from kaohe.engine.reach import fact_span
 from kaohe.engine.results import RunResult
 from kaohe.web.facts.selectors import work_calendar
 from kaohe.web.org.models import Center, Person
@@ -130,9 +140,29 @@ def compute(center: Center, period: Period | str) -> ScoreRun:
     return run
 
 
-def periods_touching(day: date) -> list[str]:
-    """The month, quarter and year a dated change can move."""
-    return [f"{day:%Y-%m}", f"{day.year}-Q{(day.month - 1) // 3 + 1}", f"{day.year}"]
+def periods_touching(center: Center, day: date) -> list[str]:
+    """The periods a dated change can move: its month, quarter and year, and every other
+    stored period whose regulation reads that day (广德's 3-month bonus stop, 罗山's veto
+    over the year: :func:`kaohe.engine.reach.fact_span`)."""
+    own = [f"{day:%Y-%m}", f"{day.year}-Q{(day.month - 1) // 3 + 1}", f"{day.year}"]
+    others = []
+    policies: dict[int, Policy] = {}
+    stored = ScoreRun.objects.filter(center=center).exclude(period__in=own).order_by("period")
+    for text in stored.values_list("period", flat=True):
+        period = Period.parse(text)
+        try:
+            row = bridge.policy_row(center, period.end)
+        except bridge.NoPolicyError:
+            continue
+        if row.pk not in policies:
+            try:
+                policies[row.pk] = bridge.policy_for(center, period.end)
+            except PolicyError:
+                continue  # a broken edited copy: its runs fail and say so when recomputed
+        first, last = fact_span(policies[row.pk], period)
+        if first <= day <= last:
+            others.append(text)
+    return own + others
 
 
 def is_large(center: Center) -> bool:
@@ -145,7 +175,7 @@ def ledger_changed(center: Center, day: date) -> None:
     Quarters and years are recomputed when next looked at (they are read far
     less often than the month being worked).
     """
-    touched = periods_touching(day)
+    touched = periods_touching(center, day)
     ScoreRun.objects.filter(center=center, period__in=touched).update(status=RunStatus.STALE)
     month = touched[0]
 

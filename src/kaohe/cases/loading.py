@@ -30,6 +30,7 @@ from kaohe.engine.inputs import (
     Org,
     build_facts,
     build_org,
+    build_org_frames,
     build_table_frame,
     parse_decimal,
     parse_int,
@@ -97,7 +98,7 @@ class _Table:
     label: str  # how messages name the table
     rows: Any  # a list of row mappings (anything else is the engine's to reject)
     numbers: list[int] | None = None  # real row numbers; None: 1-based list index
-    frame: pl.DataFrame | None = None  # a whole typed-at-once fact table (Parquet)
+    frame: pl.DataFrame | None = None  # a Parquet table, typed column by column
 
     def number(self, n: int) -> int:
         return self.numbers[n - 1] if self.numbers and 1 <= n <= len(self.numbers) else n
@@ -172,6 +173,19 @@ def _fact_table(table: str, rows: object) -> pl.DataFrame | None:
         raise located or InputError(table, None, None, f"cannot be stored: {exc}") from None
 
 
+def _org_from_frames(tables: Mapping[str, _Table]) -> Org | None:
+    """The org straight from its columns when every org table given is a frame (Parquet).
+
+    ``None`` when some table came as rows, or when a value needs the
+    row-by-row path (which then reports the first bad row as it always has).
+    """
+    org_tables = {k: t for k, t in tables.items() if k in ORG_TABLES}
+    frames = {k: t.frame for k, t in org_tables.items() if t.frame is not None}
+    if not org_tables or len(frames) != len(org_tables):
+        return None
+    return build_org_frames(frames)
+
+
 def _check_ids(tables: Mapping[str, _Table]) -> None:
     for kind in ORG_TABLES:
         t = tables.get(kind)
@@ -195,9 +209,13 @@ def _check_ids(tables: Mapping[str, _Table]) -> None:
 
 def _build(tables: Mapping[str, _Table], file: Path) -> tuple[Org, Facts]:
     """Type the tables (keyed by engine name without ``org.``); errors name real rows."""
-    _check_ids(tables)
+    org = _org_from_frames(tables)
+    if org is None:
+        tables = {k: _with_rows(t) if k in ORG_TABLES else t for k, t in tables.items()}
+        _check_ids(tables)
     try:
-        org = build_org({k: t.rows for k, t in tables.items() if k in ORG_TABLES})
+        if org is None:
+            org = build_org({k: t.rows for k, t in tables.items() if k in ORG_TABLES})
         facts = Facts()
         for name, t in tables.items():
             if name in ORG_TABLES:
@@ -503,15 +521,20 @@ def _read_parquet(file: Path, table: str) -> _Table:
             )
         elif col in ID_COLUMNS and frame[col].dtype not in (pl.String, pl.List):
             frame = frame.with_columns(pl.col(col).cast(pl.String()))
+    # rows are made only if the columns cannot be taken as they are (see _build)
+    return _Table(file, table, None, None, frame)
+
+
+def _with_rows(t: _Table) -> _Table:
+    """An org table read as a frame, given the rows (and row numbers) build_org reads."""
+    if t.rows is not None or t.frame is None:
+        return t
     rows = [
         {k: v for k, v in row.items() if v is not None and v != ""}
-        for row in frame.iter_rows(named=True)
+        for row in t.frame.iter_rows(named=True)
     ]
-    numbers = list(range(1, len(rows) + 1))
-    kept = [(r, n) for r, n in zip(rows, numbers, strict=True) if r]
-    return _Table(file, table, [r for r, _ in kept], [n for _, n in kept])
-    grid = enumerate([tuple(frame.columns), *frame.iter_rows()])
-    return _grid_table(file, table, grid)
+    kept = [(r, n) for n, r in enumerate(rows, start=1) if r]
+    return _Table(t.file, t.label, [r for r, _ in kept], [n for _, n in kept], t.frame)
 
 
 def _read_directory(folder: Path) -> dict[str, _Table]:
@@ -557,7 +580,7 @@ def _read_tabular(path: Path) -> dict[str, _Table]:
 def load_tables(path: Path | str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Plain rows (org_raw, facts_raw) of a workbook or directory, for build_org/build_facts."""
     tables = _read_tabular(Path(path))
-    org = {k: t.rows for k, t in tables.items() if k in ORG_TABLES}
+    org = {k: _with_rows(t).rows for k, t in tables.items() if k in ORG_TABLES}
     facts = {
         k: (t.frame.to_dicts() if t.frame is not None else t.rows)
         for k, t in tables.items()

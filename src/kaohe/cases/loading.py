@@ -15,6 +15,7 @@ import io
 import math
 import re
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -208,7 +209,29 @@ def _check_ids(tables: Mapping[str, _Table]) -> None:
 
 
 def _build(tables: Mapping[str, _Table], file: Path) -> tuple[Org, Facts]:
-    """Type the tables (keyed by engine name without ``org.``); errors name real rows."""
+    """Type the tables (keyed by engine name without ``org.``); errors name real rows.
+
+    Parquet fact tables are typed in a second thread while this one builds the
+    org: their checks run in Polars, which releases the GIL, and the org is
+    Python objects, so the two overlap on two cores. Errors are raised in the
+    same order as before (org first, then the fact tables in turn).
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="kaohe-facts") as pool:
+        typed = {
+            name: pool.submit(build_table_frame, name, t.frame)
+            for name, t in tables.items()
+            if name not in ORG_TABLES and t.frame is not None
+        }
+        try:
+            return _build_with(tables, file, typed)
+        finally:
+            for job in typed.values():
+                job.cancel()  # after an error, the tables not yet typed are not needed
+
+
+def _build_with(
+    tables: Mapping[str, _Table], file: Path, typed: Mapping[str, Future[pl.DataFrame]]
+) -> tuple[Org, Facts]:
     org = _org_from_frames(tables)
     if org is None:
         tables = {k: _with_rows(t) if k in ORG_TABLES else t for k, t in tables.items()}
@@ -220,11 +243,7 @@ def _build(tables: Mapping[str, _Table], file: Path) -> tuple[Org, Facts]:
         for name, t in tables.items():
             if name in ORG_TABLES:
                 continue
-            frame = (
-                build_table_frame(name, t.frame)
-                if t.frame is not None
-                else _fact_table(name, t.rows)
-            )
+            frame = typed[name].result() if name in typed else _fact_table(name, t.rows)
             if frame is not None and t.numbers is not None:
                 frame = frame.with_columns(pl.Series("_row", t.numbers, dtype=pl.Int64()))
             if frame is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -755,68 +755,69 @@ def _cast_column(src: pl.Series, dtype: pl.DataType) -> pl.Series:
     return src.cast(dtype, strict=False)
 
 
-def _maybe_spaced(first: pl.Expr, last: pl.Expr) -> pl.Expr:
-    """True where a value may start or end with white space, from its first and last byte.
-
-    What ``strip_chars()`` removes (Unicode White_Space) starts with a byte at
-    or below 0x20 or from 0xC2 to 0xE3, and ends with a byte at or below 0x20 or
-    from 0x80 to 0xAF. Reading two bytes is several times cheaper than stripping
-    ten million values; ids and codes are never caught, and what is caught is
-    stripped to decide.
-    """
-
-    def byte(value: int) -> pl.Expr:
-        return pl.lit(value, dtype=pl.UInt8())
-
-    return (
-        (first <= byte(0x20))
-        | first.is_between(byte(0xC2), byte(0xE3))
-        | (last <= byte(0x20))
-        | last.is_between(byte(0x80), byte(0xAF))
-    )
+def _byte(value: int) -> pl.Expr:
+    return pl.lit(value, dtype=pl.UInt8())
 
 
-def _ends(text: pl.Expr, name: str) -> list[pl.Expr]:
-    """The first and last byte of each value (null for a null or an empty value)."""
-    data = text.cast(pl.Binary())
-    return [
-        data.bin.get(0, null_on_oob=True).alias(f"first:{name}"),
-        data.bin.get(-1, null_on_oob=True).alias(f"last:{name}"),
-    ]
+# What strip_chars() removes (Unicode White_Space) starts with a byte at or below
+# 0x20 or from 0xC2 to 0xE3, and ends with a byte at or below 0x20 or from 0x80 to
+# 0xAF. Reading two bytes of each value is several times cheaper than stripping ten
+# million values; ids and codes are never caught, what is caught is stripped to decide.
+# tests/engine/test_inputs_frames.py checks both bounds against every code point.
 
 
-def _spaced_text(frame: pl.DataFrame, columns: list[str]) -> set[str]:
+def _may_start_spaced(first: pl.Expr) -> pl.Expr:
+    return (first <= _byte(0x20)) | first.is_between(_byte(0xC2), _byte(0xE3))
+
+
+def _may_end_spaced(last: pl.Expr) -> pl.Expr:
+    return (last <= _byte(0x20)) | last.is_between(_byte(0x80), _byte(0xAF))
+
+
+def _spaced_text(
+    frame: pl.DataFrame, columns: list[str], starts_clean: Collection[str] = ()
+) -> set[str]:
     """The text columns holding a blank or a value with white space at either end.
 
     Only those need ``strip_chars()`` and blanks made null; the others are kept
-    as they are, which gives the same values without copying them.
+    as they are, which gives the same values without copying them. Columns in
+    ``starts_clean`` are known to have no blank and no value starting with white
+    space (from the file's statistics), so only their last bytes are read.
     """
     if not columns or not frame.height:
         return set()
-    ends = frame.select(e for c in columns for e in _ends(pl.col(c), c))
-    flags = ends.select(
-        _maybe_spaced(pl.col(f"first:{c}"), pl.col(f"last:{c}")).any().alias(c) for c in columns
-    ).row(0)
+    reads: list[pl.Expr] = []
+    for col in columns:
+        data = pl.col(col).cast(pl.Binary())
+        if col not in starts_clean:
+            reads.append(data.bin.get(0, null_on_oob=True).alias(f"first:{col}"))
+        reads.append(data.bin.get(-1, null_on_oob=True).alias(f"last:{col}"))
+    ends = frame.select(reads)
+
+    def caught(col: str) -> pl.Expr:
+        at_end = _may_end_spaced(pl.col(f"last:{col}"))
+        return at_end if col in starts_clean else at_end | _may_start_spaced(pl.col(f"first:{col}"))
+
+    flags = ends.select(caught(c).any().alias(c) for c in columns).row(0)
     found: set[str] = set()
     for col, flagged in zip(columns, flags, strict=True):
-        if ends[f"first:{col}"].null_count() > frame[col].null_count():
+        if col not in starts_clean and ends[f"first:{col}"].null_count() > frame[col].null_count():
             found.add(col)  # an empty value, a blank
         elif flagged:
-            first, last = f"first:{col}", f"last:{col}"
-            caught = (
-                frame.select(col)
-                .with_columns(ends[first], ends[last])
-                .filter(_maybe_spaced(pl.col(first), pl.col(last)))[col]
-            )
-            if (caught.str.strip_chars() != caught).any():
+            values = pl.concat([frame.select(col), ends], how="horizontal").filter(caught(col))
+            if (values[col].str.strip_chars() != values[col]).any():
                 found.add(col)
     return found
 
 
-def build_table_frame(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+def build_table_frame(
+    table: str, frame: pl.DataFrame, starts_clean: Collection[str] = ()
+) -> pl.DataFrame:
     """Type a whole fact table at once (Parquet, large CSV): same checks as :func:`build_table`.
 
     ``_row`` is kept when given (the container's row numbers), else 1-based positions.
+    ``starts_clean``: text columns known (from a Parquet file's statistics) to hold
+    no blank and no value starting with white space; only their ends are checked.
     """
     schema = SCHEMAS.get(table)
     if schema is None:
@@ -829,7 +830,8 @@ def build_table_frame(table: str, frame: pl.DataFrame) -> pl.DataFrame:
     else:
         rows = pl.int_range(1, frame.height + 1, dtype=pl.Int64(), eager=True).alias("_row")
     out: dict[str, pl.Series] = {"_row": rows}
-    spaced = _spaced_text(frame, [c for c in schema if frame.schema.get(c) == pl.String])
+    text = [c for c in schema if frame.schema.get(c) == pl.String]
+    spaced = _spaced_text(frame, text, starts_clean)
     for col, (dtype, required) in schema.items():
         default = BOOL_DEFAULTS.get((table, col))
         if col not in frame.columns:

@@ -267,3 +267,23 @@ def test_a_clean_world_takes_the_column_path(tmp_path: Path) -> None:
     assert loading._org_from_frames(tables) is not None
     frame = tables["records"].frame
     assert frame is not None and not inputs._spaced_text(frame, ["subject", "item", "note"])
+
+
+def test_statistics_prove_only_what_they_can(tmp_path: Path) -> None:
+    n = 100_000
+    frame = pl.DataFrame(
+        {
+            "ids": [f"P{k}" for k in range(n)],
+            "sparse": [None] * (n // 2) + ["a.1"] * (n // 2),  # a row group of nulls only
+            "chinese": ["迟到"] * n,  # starts above U+0084: no proof
+            "blank": ["x"] * (n - 1) + [""],
+            "spaced": ["x"] * (n - 1) + [" x"],
+            "count": list(range(n)),
+        }
+    )
+    file = tmp_path / "records.parquet"
+    frame.write_parquet(file, row_group_size=n // 2)
+    assert loading._starts_clean(file, frame) == {"ids", "sparse"}
+    assert loading._starts_clean(file, frame.head(10)) == frozenset()  # small: not worth it
+    (tmp_path / "bad.parquet").write_bytes(b"PAR1 not really")
+    assert loading._starts_clean(tmp_path / "bad.parquet", frame) == frozenset()

@@ -557,9 +557,9 @@ def _starts_clean(file: Path, frame: pl.DataFrame) -> frozenset[str]:
     text = [c for c, dtype in frame.schema.items() if dtype == pl.String]
     if not text or frame.height < 100_000:
         return frozenset()  # small tables are checked in no time
-    import pyarrow.parquet as pq
-
     try:
+        import pyarrow.parquet as pq
+
         meta = pq.read_metadata(file)
         where = {meta.schema.column(i).path: i for i in range(meta.num_columns)}
         clean = {c for c in text if c in where}

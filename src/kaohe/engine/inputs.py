@@ -523,25 +523,33 @@ def _org_columns(kind: str, frame: pl.DataFrame) -> dict[str, list[Any]] | None:
     messages name the first bad row.
     """
     allowed = ORG_FIELDS[kind]
+    text = [c for c, dtype in frame.schema.items() if dtype == pl.String]
+    frame = frame.with_columns(pl.col(text).replace("", None))  # "" is a blank cell
+    # one pass over the table: how many values each column lacks, which text needs a strip
+    tally = frame.select(
+        *(pl.col(c).null_count().alias(f"nulls:{c}") for c in frame.columns),
+        *(
+            (pl.col(c).str.strip_chars(PY_SPACE).str.len_bytes() == pl.col(c).str.len_bytes())
+            .all()
+            .alias(f"clean:{c}")
+            for c in text
+        ),
+    ).row(0, named=True)
     out: dict[str, list[Any]] = {}
-    for series in frame.get_columns():
-        name, dtype = series.name, series.dtype
-        if dtype == pl.String:
-            series = series.replace("", None)  # "" is a blank cell, never a value
-        if series.null_count() == series.len():
+    for name, dtype in frame.schema.items():
+        if tally[f"nulls:{name}"] == frame.height:
             continue  # no value at all: as if the column were absent
         if name not in allowed:
             return None
         if dtype == pl.String and name not in ("joined", "left"):  # dates as text: parsed
-            clean = series.str.strip_chars(PY_SPACE).str.len_bytes() == series.str.len_bytes()
-            if not clean.all():
+            if not tally[f"clean:{name}"]:
                 return None
         elif not (
             (dtype == pl.Date and name in ("joined", "left"))
             or (dtype == pl.List(pl.String()) and name == "windows")
         ):
             return None
-        out[name] = series.to_list()
+        out[name] = frame[name].to_list()
     if frame.height and ("id" not in out or None in out["id"]):
         return None  # a row without an id: missing, or a blank row to skip
     if frame.height and frame["id"].is_duplicated().any():

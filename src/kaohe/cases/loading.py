@@ -5,7 +5,10 @@ A case YAML file, an XLSX workbook (one sheet per table) or a directory (one
 :func:`kaohe.engine.inputs.build_org` / :func:`~kaohe.engine.inputs.build_facts`
 type and check. Every bad input surfaces as :class:`CaseLoadError` naming the
 file, the table, the row (list index in YAML, spreadsheet row in CSV/XLSX) and
-the field.
+the field. Parquet tables stay frames, typed column by column
+(:func:`~kaohe.engine.inputs.build_org_frames`,
+:func:`~kaohe.engine.inputs.build_table_frame`); rows are made of an org
+table only when it needs the row-by-row path.
 """
 
 from __future__ import annotations

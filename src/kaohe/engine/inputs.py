@@ -4,6 +4,11 @@ One schema for every container (case YAML, an XLSX workbook, a directory of
 CSV/XLSX/Parquet files, the web database): containers produce plain rows,
 :func:`build_inputs` types and checks them row by row and names the table, row
 and field of anything wrong.
+
+Parquet tables, already typed and possibly millions of rows, come as frames:
+:func:`build_org_frames` and :func:`build_table_frame` take them column by
+column, and leave whatever the row path would refuse or change to it, so the
+inputs and the messages are the same either way.
 """
 
 from __future__ import annotations

@@ -5,7 +5,10 @@ A case YAML file, an XLSX workbook (one sheet per table) or a directory (one
 :func:`kaohe.engine.inputs.build_org` / :func:`~kaohe.engine.inputs.build_facts`
 type and check. Every bad input surfaces as :class:`CaseLoadError` naming the
 file, the table, the row (list index in YAML, spreadsheet row in CSV/XLSX) and
-the field.
+the field. Parquet tables stay frames, typed column by column
+(:func:`~kaohe.engine.inputs.build_org_frames`,
+:func:`~kaohe.engine.inputs.build_table_frame`); rows are made of an org
+table only when it needs the row-by-row path.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import io
 import math
 import re
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -30,6 +34,7 @@ from kaohe.engine.inputs import (
     Org,
     build_facts,
     build_org,
+    build_org_frames,
     build_table_frame,
     parse_decimal,
     parse_int,
@@ -97,7 +102,8 @@ class _Table:
     label: str  # how messages name the table
     rows: Any  # a list of row mappings (anything else is the engine's to reject)
     numbers: list[int] | None = None  # real row numbers; None: 1-based list index
-    frame: pl.DataFrame | None = None  # a whole typed-at-once fact table (Parquet)
+    frame: pl.DataFrame | None = None  # a Parquet table, typed column by column
+    starts_clean: frozenset[str] = frozenset()  # text columns whose statistics rule out blanks
 
     def number(self, n: int) -> int:
         return self.numbers[n - 1] if self.numbers and 1 <= n <= len(self.numbers) else n
@@ -172,6 +178,19 @@ def _fact_table(table: str, rows: object) -> pl.DataFrame | None:
         raise located or InputError(table, None, None, f"cannot be stored: {exc}") from None
 
 
+def _org_from_frames(tables: Mapping[str, _Table]) -> Org | None:
+    """The org straight from its columns when every org table given is a frame (Parquet).
+
+    ``None`` when some table came as rows, or when a value needs the
+    row-by-row path (which then reports the first bad row as it always has).
+    """
+    org_tables = {k: t for k, t in tables.items() if k in ORG_TABLES}
+    frames = {k: t.frame for k, t in org_tables.items() if t.frame is not None}
+    if not org_tables or len(frames) != len(org_tables):
+        return None
+    return build_org_frames(frames)
+
+
 def _check_ids(tables: Mapping[str, _Table]) -> None:
     for kind in ORG_TABLES:
         t = tables.get(kind)
@@ -194,19 +213,41 @@ def _check_ids(tables: Mapping[str, _Table]) -> None:
 
 
 def _build(tables: Mapping[str, _Table], file: Path) -> tuple[Org, Facts]:
-    """Type the tables (keyed by engine name without ``org.``); errors name real rows."""
-    _check_ids(tables)
+    """Type the tables (keyed by engine name without ``org.``); errors name real rows.
+
+    Parquet fact tables are typed in a second thread while this one builds the
+    org: their checks run in Polars, which releases the GIL, and the org is
+    Python objects, so the two overlap on two cores. Errors are raised in the
+    same order as before (org first, then the fact tables in turn).
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="kaohe-facts") as pool:
+        typed = {
+            name: pool.submit(build_table_frame, name, t.frame, t.starts_clean)
+            for name, t in tables.items()
+            if name not in ORG_TABLES and t.frame is not None
+        }
+        try:
+            return _build_with(tables, file, typed)
+        finally:
+            for job in typed.values():
+                job.cancel()  # after an error, the tables not yet typed are not needed
+
+
+def _build_with(
+    tables: Mapping[str, _Table], file: Path, typed: Mapping[str, Future[pl.DataFrame]]
+) -> tuple[Org, Facts]:
+    org = _org_from_frames(tables)
+    if org is None:
+        tables = {k: _with_rows(t) if k in ORG_TABLES else t for k, t in tables.items()}
+        _check_ids(tables)
     try:
-        org = build_org({k: t.rows for k, t in tables.items() if k in ORG_TABLES})
+        if org is None:
+            org = build_org({k: t.rows for k, t in tables.items() if k in ORG_TABLES})
         facts = Facts()
         for name, t in tables.items():
             if name in ORG_TABLES:
                 continue
-            frame = (
-                build_table_frame(name, t.frame)
-                if t.frame is not None
-                else _fact_table(name, t.rows)
-            )
+            frame = typed[name].result() if name in typed else _fact_table(name, t.rows)
             if frame is not None and t.numbers is not None:
                 frame = frame.with_columns(pl.Series("_row", t.numbers, dtype=pl.Int64()))
             if frame is not None:
@@ -492,7 +533,7 @@ def _read_parquet(file: Path, table: str) -> _Table:
         raise CaseLoadError(file, f"cannot read Parquet: {exc}") from None
     if table in SCHEMAS:
         # fact tables can be millions of rows: typed column by column, never row by row
-        return _Table(file, table, None, None, frame)
+        return _Table(file, table, None, None, frame, _starts_clean(file, frame))
     # organisation tables: Parquet is typed already; only ids stored as numbers need text
     for col in frame.columns:
         if col in ID_COLUMNS and frame[col].dtype.is_float():
@@ -503,15 +544,53 @@ def _read_parquet(file: Path, table: str) -> _Table:
             )
         elif col in ID_COLUMNS and frame[col].dtype not in (pl.String, pl.List):
             frame = frame.with_columns(pl.col(col).cast(pl.String()))
+    # rows are made only if the columns cannot be taken as they are (see _build)
+    return _Table(file, table, None, None, frame)
+
+
+def _starts_clean(file: Path, frame: pl.DataFrame) -> frozenset[str]:
+    """Text columns whose Parquet statistics put every value's first character in ``!``–U+0084.
+
+    Such a column holds no blank and no value starting with white space, so
+    build_table_frame need not read the first byte of ten million values. Every
+    row group must have min/max statistics (a lower and an upper bound, per the
+    Parquet format, compared as unsigned bytes like Python compares text).
+    Anything unexpected leaves the column to be checked value by value.
+    """
+    text = [c for c, dtype in frame.schema.items() if dtype == pl.String]
+    if not text or frame.height < 100_000:
+        return frozenset()  # small tables are checked in no time
+    try:
+        import pyarrow.parquet as pq
+
+        meta = pq.read_metadata(file)
+        where = {meta.schema.column(i).path: i for i in range(meta.num_columns)}
+        clean = {c for c in text if c in where}
+        for g in range(meta.num_row_groups):
+            group = meta.row_group(g)
+            for col in list(clean):
+                chunk = group.column(where[col])
+                stats = chunk.statistics
+                if stats is not None and stats.null_count == chunk.num_values:
+                    continue  # only nulls here
+                lo, hi = (stats.min, stats.max) if stats and stats.has_min_max else (None, None)
+                if not (isinstance(lo, str) and isinstance(hi, str) and lo >= "!" and hi < "\x85"):
+                    clean.discard(col)
+    except Exception:  # statistics that cannot be read prove nothing
+        return frozenset()
+    return frozenset(clean)
+
+
+def _with_rows(t: _Table) -> _Table:
+    """An org table read as a frame, given the rows (and row numbers) build_org reads."""
+    if t.rows is not None or t.frame is None:
+        return t
     rows = [
         {k: v for k, v in row.items() if v is not None and v != ""}
-        for row in frame.iter_rows(named=True)
+        for row in t.frame.iter_rows(named=True)
     ]
-    numbers = list(range(1, len(rows) + 1))
-    kept = [(r, n) for r, n in zip(rows, numbers, strict=True) if r]
-    return _Table(file, table, [r for r, _ in kept], [n for _, n in kept])
-    grid = enumerate([tuple(frame.columns), *frame.iter_rows()])
-    return _grid_table(file, table, grid)
+    kept = [(r, n) for n, r in enumerate(rows, start=1) if r]
+    return _Table(t.file, t.label, [r for r, _ in kept], [n for _, n in kept], t.frame)
 
 
 def _read_directory(folder: Path) -> dict[str, _Table]:
@@ -557,7 +636,7 @@ def _read_tabular(path: Path) -> dict[str, _Table]:
 def load_tables(path: Path | str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Plain rows (org_raw, facts_raw) of a workbook or directory, for build_org/build_facts."""
     tables = _read_tabular(Path(path))
-    org = {k: t.rows for k, t in tables.items() if k in ORG_TABLES}
+    org = {k: _with_rows(t).rows for k, t in tables.items() if k in ORG_TABLES}
     facts = {
         k: (t.frame.to_dicts() if t.frame is not None else t.rows)
         for k, t in tables.items()

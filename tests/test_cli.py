@@ -39,6 +39,28 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.Capture
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "business.99" in err and "records row" in err
     assert "Traceback" not in err
+    assert err.startswith(f"kaohe score: {bad}: ")
+
+
+def test_a_row_the_engine_refuses_names_its_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tables = {
+        "units.csv": "id,name\nU1,单位1\n",
+        "windows.csv": "id,name,unit\nW1,窗口1,U1\n",
+        "people.csv": "id,name,window,unit\nP1,张三,W1,U1\n",
+        "records.csv": "date,subject,item,count\n2023-10-09,P1,discipline.01,1\n"
+        "2023-10-10,P1,discipline.01,0\n",
+    }
+    for name, text in tables.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    argv = ["score", "--policy", "guangde-2023", "--period", "2023-10", "--data", str(tmp_path)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"kaohe score: {tmp_path / 'records.csv'}: records row 3 field 'count': "
+        "count must be a whole number ≥ 1"
+    )
 
 
 def test_check_prints_one_line_per_case_and_totals(

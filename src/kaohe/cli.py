@@ -128,7 +128,12 @@ def cmd_score(args: argparse.Namespace) -> int:
         # the per-record trace is only printed by JSON (unless --no-trace) and written by xlsx;
         # without it the vectorised evaluation scores a province's month in seconds
         want_trace = args.format == "xlsx" or (args.format == "json" and not args.no_trace)
-        result = score(policy, case.period, case.org, case.facts, case.context, trace=want_trace)
+        try:
+            result = score(
+                policy, case.period, case.org, case.facts, case.context, trace=want_trace
+            )
+        except InputError as exc:  # a row the engine refuses: name the file it came from
+            raise case.input_error(exc) from None
     except errors as exc:
         print(f"kaohe score: {exc}", file=sys.stderr)
         return 2

@@ -82,13 +82,21 @@ def item_table(policy: Policy) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def _checks(policy: Policy, org: Org) -> list[tuple[pl.Expr, str, str]]:
-    subjects = list(org.people) + list(org.windows)
+def _checks(
+    policy: Policy, org: Org, known: pl.Expr | None = None
+) -> list[tuple[pl.Expr, str, str]]:
+    """The record checks: (a bad row's condition, its field, its message).
+
+    ``known``: whether a row's subject is in the organisation, when the caller
+    has already worked that out (by subject numbers) instead of by the text.
+    """
+    if known is None:
+        known = pl.col("subject").is_in(list(org.people) + list(org.windows))
     dims_all = {d.code: d for sc in policy.scorecards for d in sc.dimensions}
     free_dims = [c for c, d in dims_all.items() if d.kind in ("deduct", "earned")]
     item, dim, points = pl.col("item"), pl.col("dimension"), pl.col("points")
     return [
-        (~pl.col("subject").is_in(subjects), "subject", "unknown subject {subject!r}"),
+        (~known, "subject", "unknown subject {subject!r}"),
         (item.is_null() & dim.is_null(), "item", "give an item code or a dimension code"),
         (
             item.is_not_null() & pl.col("i_dimension").is_null(),
@@ -187,7 +195,12 @@ def validate_records(policy: Policy, org: Org, records: pl.DataFrame) -> pl.Data
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 
-def _magnitude(frame: FrameT, dim_effects: dict[str, str]) -> FrameT:
+def _unit_points(scaled: bool = False) -> pl.Expr:
+    """The points of one event of a record (before ``count`` and exemption), unrounded.
+
+    The record's own points or the item's, aggravated when ``major``; with
+    ``scaled``, times the share of a day of a derived part-day row.
+    """
     base = pl.coalesce(pl.col("points"), pl.col("i_points"))
     major = (
         pl.when(pl.col("major") & pl.col("i_major_points").is_not_null())
@@ -196,10 +209,15 @@ def _magnitude(frame: FrameT, dim_effects: dict[str, str]) -> FrameT:
         .then(base * pl.col("i_major_mult"))
         .otherwise(base)
     )
-    count = pl.col("count").fill_null(1)
-    if "_scale" in frame.collect_schema().names():
+    if scaled:
         # derived rows for part of a day (half a day of 事假) carry their share of the points
         major = major * pl.col("_scale").fill_null(Decimal(1)).cast(DEC)
+    return major
+
+
+def _magnitude(frame: FrameT, dim_effects: dict[str, str]) -> FrameT:
+    major = _unit_points("_scale" in frame.collect_schema().names())
+    count = pl.col("count").fill_null(1)
     magnitude = (
         pl.when(pl.col("exempt")).then(pl.lit(Decimal(0), dtype=DEC)).otherwise(major * count)
     ).cast(DEC)
@@ -425,8 +443,79 @@ def monthly_counts(frame: FrameT) -> FrameT:
     return frame.group_by(keys).agg(pl.col("count").fill_null(1).sum().alias("n"))
 
 
+class SubjectIds:
+    """The organisation's subjects numbered 0, 1, 2 …, and who a record on each is charged to.
+
+    A province's ledger aggregates to about a million (subject, item) rows. Pricing them and
+    charging them to windows, chief reps and staff by the subject's text would hash those
+    strings again at every step; numbered once per organisation, the same steps are gathers
+    and joins on small integers. Names the organisation only refers to (a window a person
+    names that is not in its window list) are numbered too, after its own subjects, so that
+    charging by number follows the charging by text exactly.
+    """
+
+    def __init__(self, org: Org) -> None:
+        number: dict[str, int] = {}
+        for s in org.people:
+            number.setdefault(s, len(number))
+        for s in org.windows:
+            number.setdefault(s, len(number))
+        self.known = len(number)  # numbers below this are the organisation's own subjects
+        chiefs: list[tuple[int, int]] = []
+        staff: list[tuple[int, int]] = []
+        for p in org.people.values():
+            if p.substitutes_for:
+                number.setdefault(p.substitutes_for, len(number))
+            if p.window:
+                number.setdefault(p.window, len(number))
+            if p.substitutes_for:
+                continue
+            if p.role == "chief_rep":
+                for w in org.chief_rep_windows(p):
+                    chiefs.append((number.setdefault(w, len(number)), number[p.id]))
+            if p.window and p.role == "staff":
+                staff.append((number[p.window], number[p.id]))
+        n = len(number)
+        canon = list(range(n))
+        window: list[int | None] = [None] * n
+        for p in org.people.values():
+            if p.substitutes_for:
+                canon[number[p.id]] = number[p.substitutes_for]
+            if p.window:
+                window[number[p.id]] = number[p.window]
+        for w in org.windows:
+            window[number[w]] = number[w]
+        self.number = number
+        self.names = pl.Series("subject", list(number), dtype=pl.String())
+        self.frame = pl.DataFrame(
+            {"subject": self.names, "sid": pl.int_range(0, n, dtype=pl.UInt32(), eager=True)}
+        )
+        # whose record it is for counting and charging: a substitute's records are the person's
+        self.canon = pl.Series("canon", canon, dtype=pl.UInt32())
+        self.window = pl.Series("window", window, dtype=pl.UInt32())
+        link = {"wsid": pl.UInt32(), "tsid": pl.UInt32()}
+        self.links = {
+            "chief_rep": pl.DataFrame(chiefs, schema=link, orient="row"),
+            "staff": pl.DataFrame(staff, schema=link, orient="row"),
+        }
+
+
+SUMS_SCHEMA: dict[str, pl.DataType] = {
+    "tsid": pl.UInt32(),
+    "dimension": pl.String(),
+    "part": pl.String(),
+    "effect": pl.String(),
+    "total": DEC,
+}
+
+
 def fast_sums(
-    policy: Policy, org: Org, records: pl.DataFrame, start: date, end: date
+    policy: Policy,
+    org: Org,
+    records: pl.DataFrame,
+    start: date,
+    end: date,
+    ids: SubjectIds | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Points per (target, dimension, part, effect) and record counts per subject, item and month.
 
@@ -437,7 +526,14 @@ def fast_sums(
     items (whose points depend on record order) take the row path of
     :func:`resolve`. When a check fails, :func:`validate_records` reports the
     first bad row precisely.
+
+    Subjects are numbers of ``ids`` (:class:`SubjectIds`). The sums have the
+    columns of :data:`SUMS_SCHEMA` (``tsid``: the target's number); the counters
+    ``sid`` (the subject a substitute stands for), ``item`` (the policy's codes
+    as an Enum), ``dimension`` (the record's own, for records without an item),
+    ``date`` (the month), the three flags and ``n``.
     """
+    ids = ids if ids is not None else SubjectIds(org)
     counted = {
         c for it in policy.items if it.threshold for c in (it.code, *it.threshold.counts_with)
     }
@@ -448,13 +544,13 @@ def fast_sums(
         if "_scale" in records.columns
         else pl.lit(False)
     )
-    scaled = records.filter(part_day)
+    scaled = records.filter(part_day) if "_scale" in records.columns else records.clear()
     # the group-by over the whole ledger is the one expensive step, so it is keyed on as little
     # as possible: subject and item, plus only those other keys that vary in these records
     # (all-empty columns, flags nobody set, a single calendar month are constants, not keys)
     optional = [c for c in ("dimension", "points") if records[c].null_count() < records.height]
     flags = [c for c in ("major", "exempt", "already_deducted") if bool(records[c].any())]
-    by: list[pl.Expr] = [pl.col("subject"), pl.col("item"), *map(pl.col, optional)]
+    by: list[pl.Expr] = [*map(pl.col, optional)]
     constants: dict[str, pl.Expr] = {
         c: pl.lit(None, dtype=records.schema[c])
         for c in ("dimension", "points")
@@ -494,79 +590,180 @@ def fast_sums(
     if records.height and bool((records["count"] < 1).any()):
         validate_records(policy, org, records)
 
-    def grouped(keys: list[pl.Expr]) -> pl.DataFrame:
-        return (
-            records.lazy()
-            .group_by(keys)
-            .agg(pl.col("count").fill_null(1).sum().alias("count"))
-            .with_columns(pl.col("item").cast(pl.String()), **unpacked, **constants)
-            .with_columns(_first=pl.col("date"))
-            .collect()
-        )
-
     # the item as a policy Enum is a cheaper key than its text; a code the policy does not
-    # know makes the cast fail, and the text is the key (validation then names the row)
+    # know makes the cast fail, and validation then names the row
     codes = pl.Enum(sorted({it.code for it in policy.items}))
     try:
-        agg = grouped([pl.col("subject"), pl.col("item").cast(codes), *by[2:]])
+        agg = (
+            records.lazy()
+            .group_by([pl.col("subject"), pl.col("item").cast(codes), *by])
+            .agg(pl.col("count").fill_null(1).sum().alias("count"))
+            .with_columns(**unpacked, **constants)
+            .collect()
+        )
     except pl.exceptions.InvalidOperationError:
-        agg = grouped(by)
-    # one row per aggregated group stands in for its records in the checks
-    probe = agg
-    checks = _checks(policy, org)
-    joined = probe.join(item_table(policy), on="item", how="left")
-    if joined.select(pl.any_horizontal([c.fill_null(False) for c, _, _ in checks]).any()).item():
         validate_records(policy, org, records)  # raises with the first bad row
-    subst = {p.id: p.substitutes_for for p in org.people.values() if p.substitutes_for}
+        raise
+    subject = pl.col("subject")
+    agg = agg.with_columns(subject.cast(pl.String()) if agg.schema["subject"] != pl.String() else subject)
+    agg = agg.join(ids.frame, on="subject", how="left").drop("subject")
+
+    # one row per distinct pricing key (item, and the optional keys) stands in for all the
+    # aggregated rows with that key in the checks; subjects are checked by their numbers
+    keys = ["item", *optional] + (["_flags"] if flags else [])
+    items = item_table(policy).with_columns(pl.col("item").cast(codes))
+    probe = agg.unique(subset=keys).join(items, on="item", how="left")
+    checks = _checks(policy, org, known=pl.lit(True))
+    unknown_subject = agg["sid"].null_count() > 0 or bool((agg["sid"] >= ids.known).any())
+    if (
+        unknown_subject
+        or probe.select(pl.any_horizontal([c.fill_null(False) for c, _, _ in checks]).any()).item()
+    ):
+        validate_records(policy, org, records)  # raises with the first bad row
+    agg = agg.with_columns(sid=pl.lit(ids.canon).gather(pl.col("sid")))
     counters = agg.select(
-        pl.col("subject").replace(subst) if subst else pl.col("subject"),
-        "item",
-        pl.coalesce(
-            pl.col("item").replace_strict(
-                {i.code: i.dimension for i in policy.items}, default=None, return_dtype=pl.String()
-            ),
-            pl.col("dimension"),
-        ).alias("dimension"),
-        "date",
-        "major",
-        "exempt",
-        "already_deducted",
+        "sid", "item", "dimension", "date", "major", "exempt", "already_deducted",
         pl.col("count").alias("n"),
-    )
+    )  # fmt: skip
+
     # groups are calendar months and periods are whole months, quarters or years
-    in_period = agg.filter(
-        pl.col("_first").is_between(start, end)
+    rows = agg.filter(
+        pl.col("date").is_between(start, end)
         & ~pl.col("item").is_in(list(counted)).fill_null(False)
         & ~pl.col("_part_day")
     )
-    keys = ["subject", "item", "dimension", "points", "major", "exempt", "already_deducted"]
-    rows = in_period.with_columns(
-        # an aggregated row stands for many records: it has no single row number (the sums
-        # do not need one)
-        _row=pl.lit(None, dtype=pl.Int64()),
-        note=pl.lit(None, dtype=pl.String()),
-        date=pl.col("_first"),
-    ).select(["_row", "date", *keys, "count", "note"])
-    priced = (
-        resolve(policy, org, rows, start, end, checked=True)
-        if rows.height
-        else pl.DataFrame(schema=CONTRIB_SCHEMA)
-    )
-    sums = priced.group_by(["target", "dimension", "part", "effect"]).agg(
-        pl.col("magnitude").sum().alias("total")
+    sums = _charge(policy, ids, rows, probe, keys) if rows.height else pl.DataFrame(
+        schema=SUMS_SCHEMA
     )
     threshold_rows = pl.concat(
-        [records.filter(pl.col("item").is_in(list(counted))), scaled], how="diagonal_relaxed"
+        [records.filter(pl.col("item").is_in(list(counted))) if counted else records.clear(), scaled],
+        how="diagonal_relaxed",
     )
     if threshold_rows.height:
         extra = resolve(policy, org, threshold_rows, start, end)
         if extra.height:
-            more = extra.group_by(["target", "dimension", "part", "effect"]).agg(
-                pl.col("magnitude").sum().alias("total")
+            more = (
+                extra.group_by(["target", "dimension", "part", "effect"])
+                .agg(pl.col("magnitude").sum().alias("total"))
+                .join(ids.frame.rename({"subject": "target", "sid": "tsid"}), on="target")
+                .select(list(SUMS_SCHEMA))
             )
             sums = (
                 pl.concat([sums, more])
-                .group_by(["target", "dimension", "part", "effect"])
+                .group_by(["tsid", "dimension", "part", "effect"])
                 .agg(pl.col("total").sum())
             )
     return sums, counters
+
+
+def _charge(
+    policy: Policy, ids: SubjectIds, rows: pl.DataFrame, probe: pl.DataFrame, keys: list[str]
+) -> pl.DataFrame:
+    """Price aggregated rows by their item and charge them to their targets, by numbers.
+
+    Every aggregated row with the same pricing key has the same points per event,
+    dimension, part and effect, so those are worked out once per key by the row
+    path's own expressions (:func:`_magnitude`). Rows are then summed per
+    subject, (dimension, part, effect) and set of charges before they are charged:
+    all of a subject's records of one charge set reach the same targets. A
+    share other than 1 is applied to each aggregated row before summing, as the
+    row path applies it to each of its rows.
+    """
+    charges: dict[str, list[tuple[str, Decimal]]] = {
+        it.code: [(c.to, c.share) for c in it.charge] for it in policy.items
+    }
+    # a class of items: the charges (in the order the row path makes them) and whether one
+    # record's targets are charged once each (items with several charges); a record without
+    # an item goes to its subject
+    classes: dict[tuple[tuple[tuple[str, Decimal], ...], bool], int] = {}
+    class_of: dict[str, int] = {}
+    for code, cs in charges.items():
+        key = (tuple(sorted(set(cs))), len(cs) > 1)
+        class_of[code] = classes.setdefault(key, len(classes))
+    no_item = classes.setdefault(((("subject", Decimal(1)),), False), len(classes))
+
+    # where the points go (the key's own dimension column is the record's: kept for the join)
+    resolved = _magnitude(
+        probe.with_columns(count=pl.lit(1, dtype=pl.Int64())), _dim_effects(policy)
+    ).select("dimension", "part", "effect")
+    dpe = resolved.unique().with_row_index("dpe")
+    priced = pl.concat(
+        [
+            probe.select(
+                *keys,
+                "exempt",
+                _unit=_unit_points(),
+                cclass=pl.col("item")
+                .cast(pl.String())
+                .replace_strict(class_of, default=no_item, return_dtype=pl.UInt32()),
+            ),
+            resolved.join(dpe, on=["dimension", "part", "effect"], how="left", nulls_equal=True)
+            .select("dpe"),
+        ],
+        how="horizontal",
+    )
+    shares = sorted({share for key in classes for _, share in key[0]})
+    frame = rows.select("sid", *keys, "count").join(
+        priced.select(*keys, "_unit", "exempt", "dpe", "cclass"),
+        on=keys,
+        how="left",
+        nulls_equal=True,
+    )
+    magnitude = (
+        pl.when(pl.col("exempt"))
+        .then(pl.lit(Decimal(0), dtype=DEC))
+        .otherwise(pl.col("_unit") * pl.col("count"))
+    ).cast(DEC)
+    frame = frame.select("sid", "dpe", "cclass", magnitude.alias("magnitude"))
+    amounts = {
+        share: (
+            pl.col("magnitude")
+            if share == 1
+            else (pl.col("magnitude") * pl.lit(share, dtype=DEC)).cast(DEC)
+        ).alias(f"m{i}")
+        for i, share in enumerate(shares)
+    }
+    column = {share: f"m{i}" for i, share in enumerate(shares)}
+    reduced = frame.group_by(["sid", "dpe", "cclass"]).agg(
+        [amount.sum() for amount in amounts.values()]
+    )
+    parts: list[pl.DataFrame] = []
+    for (kinds, several), cid in classes.items():
+        mine = reduced.filter(pl.col("cclass") == cid)
+        if mine.height == 0:
+            continue
+        if several:
+            mine = mine.with_row_index("_rid")
+        pieces = []
+        for kind, share in kinds:
+            m = pl.col(column[share]).alias("total")
+            if kind == "subject":
+                piece = mine.select(*(["_rid"] if several else []), tsid="sid", dpe="dpe", total=m)
+            elif kind == "window":
+                piece = mine.select(
+                    *(["_rid"] if several else []),
+                    tsid=pl.lit(ids.window).gather(pl.col("sid")),
+                    dpe="dpe",
+                    total=m,
+                )
+            else:
+                piece = (
+                    mine.with_columns(wsid=pl.lit(ids.window).gather(pl.col("sid")))
+                    .join(ids.links[kind], on="wsid", how="inner")
+                    .select(*(["_rid"] if several else []), "tsid", "dpe", m)
+                )
+            pieces.append(piece.filter(pl.col("tsid").is_not_null()))
+        joined = pl.concat(pieces)
+        if several:
+            # a target reached by two of a record's charges is charged once, by the first
+            joined = joined.unique(["_rid", "tsid"], keep="first", maintain_order=True).drop("_rid")
+        parts.append(joined)
+    if not parts:
+        return pl.DataFrame(schema=SUMS_SCHEMA)
+    return (
+        pl.concat(parts)
+        .group_by(["tsid", "dpe"])
+        .agg(pl.col("total").sum())
+        .join(dpe, on="dpe")
+        .select(list(SUMS_SCHEMA))
+    )

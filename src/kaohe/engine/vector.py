@@ -25,6 +25,7 @@ from typing import Any
 
 import polars as pl
 
+from kaohe.engine.contributions import SubjectIds
 from kaohe.engine.expr import ExprError
 from kaohe.engine.numbers import ZERO, D
 from kaohe.engine.periods import PeriodKind
@@ -637,7 +638,11 @@ class VectorRun(Run):
             schema = {
                 c: pl.String() for c in ("subject", "type", "role", "employment", "kind", "window")
             }
-            frame = pl.DataFrame(rows, schema=schema).with_row_index("idx")
+            number = self.ids().number
+            sids = pl.Series("sid", [number[s] for s in self.members[sc.id]], dtype=pl.UInt32())
+            frame = (
+                pl.DataFrame(rows, schema=schema).with_row_index("idx").with_columns(sid=sids)
+            )
             self._vec[key] = frame
         return frame
 
@@ -676,8 +681,11 @@ class VectorRun(Run):
                     whole = person.joined is None and person.left is None
                     if whole or self.workdays_of(p):
                         rows.append((i, p))
+            number = self.ids().number
             frame = pl.DataFrame(
-                rows, schema={"idx": pl.UInt32(), "staff": pl.String()}, orient="row"
+                [(i, p, number[p]) for i, p in rows],
+                schema={"idx": pl.UInt32(), "staff": pl.String(), "staff_sid": pl.UInt32()},
+                orient="row",
             )
             self._vec[key] = frame
         return frame
@@ -723,13 +731,25 @@ class VectorRun(Run):
         if frame is None:
             start, end = self.scope_bounds(scope)
             items, dims = self._counted()
+            item_dims = {it.code: it.dimension for it in self.policy.items}
+            # a record of an item is in its item's dimension; one without an item in its own
+            wanted = sorted(set(items) | {c for c, d in item_dims.items() if d in dims})
             counters = self._fast()[1].filter(
                 pl.col("date").is_between(start, end)
-                & (pl.col("item").is_in(items) | pl.col("dimension").is_in(dims))
+                & (
+                    pl.col("item").is_in(wanted)
+                    | (pl.col("item").is_null() & pl.col("dimension").is_in(dims))
+                )
             )
-            frame = counters.group_by(
-                ["subject", "item", "dimension", "major", "exempt", "already_deducted"]
-            ).agg(pl.col("n").sum())
+            # only filtered and summed per subject after this: no regrouping needed
+            frame = counters.with_columns(
+                dimension=pl.coalesce(
+                    pl.col("item")
+                    .cast(pl.String())
+                    .replace_strict(item_dims, default=None, return_dtype=pl.String()),
+                    pl.col("dimension"),
+                )
+            )
             self._vec[key] = frame
         return frame
 
@@ -774,15 +794,15 @@ class VectorRun(Run):
         return known
 
     def per_member_sum(self, sc: Scorecard, frame: pl.DataFrame, of: str) -> pl.Series:
-        per_subject = frame.group_by("subject").agg(pl.col("n").sum())
-        members = self.member_frame(sc).select("idx", "subject")
+        per_subject = frame.group_by("sid").agg(pl.col("n").sum())
+        members = self.member_frame(sc).select("idx", "sid")
         if of == "self_and_staff":
-            staff = self.staff_frame(sc).rename({"staff": "subject"})
-            links = pl.concat([members, staff.select("idx", "subject")])
+            staff = self.staff_frame(sc).select("idx", pl.col("staff_sid").alias("sid"))
+            links = pl.concat([members, staff])
         else:
             links = members
         sums = (
-            links.join(per_subject, on="subject", how="inner")
+            links.join(per_subject, on="sid", how="inner")
             .group_by("idx")
             .agg(pl.col("n").sum())
         )
@@ -964,9 +984,19 @@ class VectorRun(Run):
             given = self.facts["records"]
             derived = self._derived_records()
             frame = pl.concat([given, derived], how="diagonal_relaxed") if derived.height else given
-            cached = fast_sums(self.policy, self.org, frame, self.period.start, self.period.end)
+            cached = fast_sums(
+                self.policy, self.org, frame, self.period.start, self.period.end, self.ids()
+            )
             self.cache[key] = cached
         return cached
+
+    def ids(self) -> SubjectIds:
+        """The organisation's subject numbers (built once for the run family)."""
+        ids: SubjectIds | None = self.cache.get("__ids__")
+        if ids is None:
+            ids = SubjectIds(self.org)
+            self.cache["__ids__"] = ids
+        return ids
 
     def _sum_frame(self) -> pl.DataFrame:
         key = ("__sums__",)
@@ -988,7 +1018,7 @@ class VectorRun(Run):
             for term in dim.terms:
                 total = (total + _num(self.expr_series(sc, term.expr, {}), n)).cast(VDEC)
             return self._cap_floor(dim, total)
-        members = self.member_frame(sc).select("idx", pl.col("subject").alias("target"))
+        members = self.member_frame(sc).select("idx", pl.col("sid").alias("tsid"))
         sums = self._sum_frame().filter(pl.col("dimension") == code)
         parts = {p.code: p.max for p in dim.parts}
         caps = pl.DataFrame(
@@ -1004,15 +1034,15 @@ class VectorRun(Run):
                 .otherwise(pl.col("total"))
             )
         )
-        ded = ded.group_by("target").agg(pl.col("total").sum().alias("ded"))
+        ded = ded.group_by("tsid").agg(pl.col("total").sum().alias("ded"))
         add = (
             sums.filter(pl.col("effect") == "add")
-            .group_by("target")
+            .group_by("tsid")
             .agg(pl.col("total").sum().alias("add"))
         )
         joined = (
-            members.join(ded, on="target", how="left")
-            .join(add, on="target", how="left")
+            members.join(ded, on="tsid", how="left")
+            .join(add, on="tsid", how="left")
             .sort("idx")
         )
         deducted = joined["ded"].fill_null(ZERO).cast(VDEC)

@@ -504,6 +504,14 @@ class Run:
                 f"policy {self.policy.id}, {where}, subject {subject}: {exc}"
             ) from None
 
+    def evaluator(
+        self, sc: Scorecard, text: object, where: str, extra: dict[str, Any] | None = None
+    ) -> Callable[[str], Any]:
+        """``text`` for members of ``sc`` one at a time: ``evaluator(...)(s)`` is
+        ``evaluate(text, s, where, extra)``. Grading asks one condition of many members;
+        the vector run answers them from one column, the scalar run evaluates each when asked."""
+        return lambda subject: self.evaluate(text, subject, where, extra)
+
     def holds(self, sc: Scorecard, text: object, where: str) -> list[str]:
         """The members of a scorecard for whom a condition holds."""
         return [s for s in self.members[sc.id] if self.evaluate(text, s, where)]

@@ -567,8 +567,13 @@ def _policy_texts(policy: Policy) -> list[str]:
 
 def _to_python(series: pl.Series) -> list[Any]:
     if isinstance(series.dtype, pl.Decimal):
-        # through text: exact, and faster than polars' own Decimal conversion
-        return [None if v is None else Decimal(v) for v in series.cast(pl.String()).to_list()]
+        # through text: exact, and faster than polars' own Decimal conversion; a column's
+        # values repeat (scores 30.00, 0.00 …), so each distinct text is parsed once (a
+        # Decimal is immutable: sharing one object is safe)
+        texts = series.cast(pl.String()).to_list()
+        parsed = {v: Decimal(v) for v in set(texts) if v is not None}
+        parsed_get = parsed.get
+        return [parsed_get(v) for v in texts]
     return list(series.to_list())
 
 
@@ -924,14 +929,16 @@ class VectorRun(Run):
             return pl.Series(values, dtype=pl.String())
         return pl.Series([None if v is None else D(v) for v in values], dtype=VDEC)
 
-    def evaluate(
-        self, text: object, subject: str, where: str, extra: dict[str, Any] | None = None
-    ) -> Any:
-        sc = self.scorecard_of.get(subject)
-        extra = extra or {}
+    @staticmethod
+    def _columnar(extra: dict[str, Any]) -> bool:
+        """Whether an evaluation with these constants can be answered from a column."""
         simple = all(isinstance(v, (int, Decimal, str, bool)) or v is None for v in extra.values())
-        if sc is None or not simple or "gross" in extra:
-            return Run.evaluate(self, text, subject, where, extra)
+        return simple and "gross" not in extra
+
+    def _table(
+        self, sc: Scorecard, text: object, where: str, extra: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``text``'s value for every member of ``sc``, as a lookup (computed once)."""
         key = self._expr_key(sc, text, extra)
         table = self._lookup.get(key)
         if table is None:
@@ -940,7 +947,36 @@ class VectorRun(Run):
             except ExprError as exc:
                 raise PolicyRunError(f"policy {self.policy.id}, {where}: {exc}") from None
             table = self._values(key, sc, lambda: self.expr_series(sc, text, extra))
-        return table[subject]
+        return table
+
+    def evaluate(
+        self, text: object, subject: str, where: str, extra: dict[str, Any] | None = None
+    ) -> Any:
+        sc = self.scorecard_of.get(subject)
+        extra = extra or {}
+        if sc is None or not self._columnar(extra):
+            return Run.evaluate(self, text, subject, where, extra)
+        return self._table(sc, text, where, extra)[subject]
+
+    def evaluator(
+        self, sc: Scorecard, text: object, where: str, extra: dict[str, Any] | None = None
+    ) -> Callable[[str], Any]:
+        """One lookup table for all the members asked about (built at the first question,
+        as :meth:`evaluate` would build it), instead of a key built per member."""
+        extra = extra or {}
+        if not self._columnar(extra):
+            return Run.evaluator(self, sc, text, where, extra)
+        table: dict[str, Any] | None = None
+
+        def lookup(subject: str) -> Any:
+            nonlocal table
+            if table is None:
+                table = self._table(sc, text, where, extra)
+            if subject in table:
+                return table[subject]
+            return self.evaluate(text, subject, where, extra)
+
+        return lookup
 
     def holds(self, sc: Scorecard, text: object, where: str) -> list[str]:
         try:
@@ -1156,15 +1192,45 @@ class VectorRun(Run):
         table: dict[str, int] = self._memoised((sc.id, "ranks"), compute)
         return table
 
+    def _chief_actions(self) -> dict[str, list[str]]:
+        """The actions rules on other subjects give each chief rep (约谈 of the 首席代表).
+
+        The same actions, in the same first-seen order, as the scalar run's
+        :func:`~kaohe.engine.grading._chief_rep_actions`, without its per-subject
+        texts (trace lines, which a batch run does not keep): a chief rep is reached
+        once per window of the subjects a rule holds for, not once per subject.
+        """
+        out: dict[str, list[str]] = {}
+        people, windows, chief_reps = self.org.people, self.org.windows, self.index.chief_reps
+        for sc in self.scorecards:
+            for rule in sc.actions:
+                if rule.target != "chief_rep":
+                    continue
+                reached: set[str] = set()
+                for other in self.holds(sc, rule.when, f"scorecard {sc.id}.actions"):
+                    if other in windows:
+                        window: str | None = other
+                    else:
+                        person = people.get(other)
+                        window = person.window if person else None
+                    if window is None or window in reached:
+                        continue
+                    reached.add(window)
+                    for chief in chief_reps.get(window, []):
+                        actions = out.setdefault(chief, [])
+                        if rule.action not in actions:
+                            actions.append(rule.action)
+        return out
+
     def result(self, subjects: Any = None, trace: bool = False) -> Any:
         """Results built column by column; the same fields as the scalar run's, without trace lines."""
-        from kaohe.engine.grading import _bonus, _chief_rep_actions, _major_actions
+        from kaohe.engine.grading import _bonus, _major_actions
         from kaohe.engine.results import RunResult, SubjectResult
 
         places, mode = self.policy.reporting.places, self.policy.reporting.mode
         wanted = None if subjects is None else set(subjects)
         out: dict[str, SubjectResult] = {}
-        chief_actions = _chief_rep_actions(self)
+        chief_actions = self._chief_actions()
         has_major_actions = any(i.major is not None and i.major.actions for i in self.policy.items)
         for sc in self.scorecards:
             members = self.members[sc.id]
@@ -1177,22 +1243,40 @@ class VectorRun(Run):
                 for d in sc.dimensions
             }
             rule_hits = [
-                (rule, _to_python(self.expr_series(sc, rule.when, {})))
+                (rule.action, _to_python(self.expr_series(sc, rule.when, {})))
                 for rule in sc.actions
                 if rule.target == "subject"
             ]
             pools = self._pools(sc) if sc.pools else {}
+            outcomes: dict[str, dict[str, Any]] = {}
+            plain: list[int] | None = None  # ranks of the members without a pool
             codes = list(dims)
             columns = list(zip(*dims.values(), strict=True)) if dims else [()] * len(members)
             for i, s in enumerate(members):
                 if wanted is not None and s not in wanted:
                     continue
                 pool = pools.get(s)
-                if pool is not None:  # graded when its first member asks, as before
-                    outcome = self.pool_outcome(sc, pool)
+                if pool is not None:
+                    outcome = outcomes.get(pool.id)
+                    if outcome is None:  # graded when its first member asks, as before
+                        outcome = outcomes[pool.id] = self.pool_outcome(sc, pool)
                     rank, grade = outcome["ranks"].get(s), outcome["grades"].get(s)
                 else:
-                    rank, grade = self._competition_ranks(sc).get(s), None
+                    if plain is None:
+                        ranks = self.score_series(sc).rank(method="min", descending=True)
+                        plain = ranks.cast(pl.Int64()).to_list()
+                    rank, grade = plain[i], None
+                actions: list[str] = []
+                for action, hits in rule_hits:
+                    if hits[i] and action not in actions:
+                        actions.append(action)
+                for given in chief_actions.get(s, ()):
+                    if given not in actions:
+                        actions.append(given)
+                if has_major_actions:
+                    for major, _ in _major_actions(self, s):
+                        if major not in actions:
+                            actions.append(major)
                 result = SubjectResult(
                     s,
                     sc.id,
@@ -1202,16 +1286,8 @@ class VectorRun(Run):
                     grade,
                     pool=pool.id if pool else None,
                     dimensions=dict(zip(codes, columns[i], strict=True)),
+                    actions=actions,
                 )
-                for rule, hits in rule_hits:
-                    if hits[i] and rule.action not in result.actions:
-                        result.actions.append(rule.action)
-                extra = list(chief_actions.get(s, []))
-                if has_major_actions:
-                    extra += _major_actions(self, s)
-                for action, _ in extra:
-                    if action not in result.actions:
-                        result.actions.append(action)
                 if sc.bonus is not None:
                     result.bonus = _bonus(self, s, sc, [])
                 out[s] = result

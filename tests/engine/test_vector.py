@@ -211,3 +211,52 @@ def test_vector_charging_equals_scalar(period: str) -> None:
     pol, org, facts = _charging_world("quarter" if "Q" in period else "month")
     result = _same_results(pol, org, facts, period)
     assert any(r.actions for r in result.subjects.values())  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("period", ["2024-05", "2024-Q2", "2024"])
+def test_vector_packed_ledger_keys_equal_scalar(period: str) -> None:
+    """A ledger without optional keys is grouped on one packed integer (subject number,
+    item, flags, part-day rows, month): every packed field varies here."""
+    from tests.engine.policykit import card, dim, item, policy, world
+
+    kind = {"2024-05": "month", "2024-Q2": "quarter", "2024": "year"}[period]
+    pol = policy(
+        [
+            item("a.01", "a", points=1, major={"multiplier": 2}, flags=["veto"]),
+            item("a.02", "a", points=3, exempt=True),
+            item("a.03", "a", points=0.5, charge=["subject", "window"]),
+            item("l.01", "a", points=2),
+        ],
+        [
+            card("w", "window", [dim("a", max=40)], period=kind),
+            card("p", "person", [dim("a", max=40)], period=kind, actions=[
+                {"action": "interview", "when": "count('a.01', scope='year') >= 4", "reason": "r"},
+                {"action": "recall", "when": "has_flag('veto', of='self')", "reason": "r"},
+                {"action": "terminate", "when": "count('a.01', major=true) >= 1", "reason": "r"},
+            ]),
+        ],
+        derive={"leave": [{"type": "事假", "item": "l.01"}]},
+    )
+    org = world(4, windows=2)
+    records = [
+        {"date": d, "subject": s, "item": code, **kw}
+        for d, s, code, kw in [
+            ("2024-03-04", "P1", "a.01", {"count": 3}),
+            ("2024-04-08", "P1", "a.01", {"major": True}),
+            ("2024-05-06", "P1", "a.01", {}),
+            ("2024-05-06", "P2", "a.02", {"exempt": True, "count": 2}),
+            ("2024-05-07", "P2", "a.02", {}),
+            ("2024-05-08", "P3", "a.03", {"already_deducted": True}),
+            ("2024-06-10", "P3", "a.01", {"major": True, "count": 2}),
+            ("2024-06-11", "W2", "a.03", {"count": 4}),
+            ("2024-07-01", "P4", "a.01", {}),
+            ("2024-12-02", "P4", "a.03", {"count": 2}),
+        ]
+    ]
+    leave = [
+        {"person": "P1", "type": "事假", "start": "2024-05-08", "end": "2024-05-08", "days": 0.5},
+        {"person": "P2", "type": "事假", "start": "2024-05-08", "end": "2024-05-10", "days": 2.5},
+        {"person": "P4", "type": "事假", "start": "2024-06-03", "end": "2024-06-04"},
+    ]
+    result = _same_results(pol, org, {"records": records, "leave": leave}, period)
+    assert any(r.actions for r in result.subjects.values())  # type: ignore[attr-defined]

@@ -455,38 +455,39 @@ class SubjectIds:
     """
 
     def __init__(self, org: Org) -> None:
-        number: dict[str, int] = {}
-        for s in org.people:
-            number.setdefault(s, len(number))
-        for s in org.windows:
-            number.setdefault(s, len(number))
-        self.known = len(number)  # numbers below this are the organisation's own subjects
-        chiefs: list[tuple[int, int]] = []
-        staff: list[tuple[int, int]] = []
-        for p in org.people.values():
-            if p.substitutes_for:
-                number.setdefault(p.substitutes_for, len(number))
-            if p.window:
-                number.setdefault(p.window, len(number))
-            if p.substitutes_for:
-                continue
-            if p.role == "chief_rep":
-                for w in org.chief_rep_windows(p):
-                    chiefs.append((number.setdefault(w, len(number)), number[p.id]))
-            if p.window and p.role == "staff":
-                staff.append((number[p.window], number[p.id]))
-        n = len(number)
+        people, windows = org.people, org.windows
+        names = list(people)
+        names += [w for w in windows if w not in people]
+        self.known = len(names)  # numbers below this are the organisation's own subjects
+        number = {s: i for i, s in enumerate(names)}
+        substitutes = [(p.id, p.substitutes_for) for p in people.values() if p.substitutes_for]
+        placed = [(p.id, p.window) for p in people.values() if p.window]
+        chief_windows = [
+            (p.id, org.chief_rep_windows(p))
+            for p in people.values()
+            if p.role == "chief_rep" and not p.substitutes_for
+        ]
+        staffed = {p.id for p in people.values() if p.role == "staff" and not p.substitutes_for}
+        for name in (
+            *(to for _, to in substitutes),
+            *(w for _, w in placed),
+            *(w for _, ws in chief_windows for w in ws),
+        ):
+            if name not in number:
+                number[name] = len(number)
+                names.append(name)
+        n = len(names)
         canon = list(range(n))
+        for who, to in substitutes:
+            canon[number[who]] = number[to]
         window: list[int | None] = [None] * n
-        for p in org.people.values():
-            if p.substitutes_for:
-                canon[number[p.id]] = number[p.substitutes_for]
-            if p.window:
-                window[number[p.id]] = number[p.window]
-        for w in org.windows:
+        for who, w in placed:
+            window[number[who]] = number[w]
+        for w in windows:
             window[number[w]] = number[w]
+        staff = [(number[w], number[who]) for who, w in placed if who in staffed]
         self.number = number
-        self.names = pl.Series("subject", list(number), dtype=pl.String())
+        self.names = pl.Series("subject", names, dtype=pl.String())
         self.frame = pl.DataFrame(
             {"subject": self.names, "sid": pl.int_range(0, n, dtype=pl.UInt32(), eager=True)}
         )
@@ -495,7 +496,11 @@ class SubjectIds:
         self.window = pl.Series("window", window, dtype=pl.UInt32())
         link = {"wsid": pl.UInt32(), "tsid": pl.UInt32()}
         self.links = {
-            "chief_rep": pl.DataFrame(chiefs, schema=link, orient="row"),
+            "chief_rep": pl.DataFrame(
+                [(number[w], number[c]) for c, ws in chief_windows for w in ws],
+                schema=link,
+                orient="row",
+            ),
             "staff": pl.DataFrame(staff, schema=link, orient="row"),
         }
 

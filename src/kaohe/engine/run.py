@@ -135,18 +135,44 @@ class Run:
         return out
 
     def _assign_members(self) -> None:
+        """Each subject in post goes to the first scorecard whose filter it passes.
+
+        The same tests as :meth:`_matches`, with the scorecards of the subject's
+        type picked once and its kind looked up at most once: a province has
+        tens of thousands of people.
+        """
         start, end = self.period.start, self.period.end
-        candidates: list[tuple[str, str]] = [
-            (p.id, "person")
-            for p in self.org.people.values()
-            if not p.substitutes_for and p.in_post(start, end)
-        ]
-        candidates += [(w, "window") for w in self.org.windows]
-        for subject, typ in candidates:
-            for sc in self.scorecards:
-                if self._matches(sc, subject, typ):
-                    self.scorecard_of[subject] = sc
-                    self.members[sc.id].append(subject)
+        cards = {
+            typ: [sc for sc in self.scorecards if sc.subjects.type == typ]
+            for typ in ("person", "window")
+        }
+        members, scorecard_of = self.members, self.scorecard_of
+        for p in self.org.people.values():
+            if p.substitutes_for or not cards["person"] or not p.in_post(start, end):
+                continue
+            kind: str | None = None
+            kind_known = False
+            for sc in cards["person"]:
+                f = sc.subjects
+                if f.roles is not None and p.role not in f.roles:
+                    continue
+                if f.employment is not None and p.employment not in f.employment:
+                    continue
+                if f.kinds is not None:
+                    if not kind_known:
+                        kind, kind_known = self.kind_of(p.id), True
+                    if kind not in f.kinds:
+                        continue
+                if f.where is not None and not self.evaluate(f.where, p.id, "subjects.where"):
+                    continue
+                scorecard_of[p.id] = sc
+                members[sc.id].append(p.id)
+                break
+        for w in self.org.windows:
+            for sc in cards["window"]:
+                if self._matches(sc, w, "window"):
+                    scorecard_of[w] = sc
+                    members[sc.id].append(w)
                     break
 
     def _matches(self, sc: Scorecard, subject: str, typ: str) -> bool:

@@ -341,7 +341,7 @@ class Ctx:
         return fn(self, *args, **kwargs)
 
     def attr(self, column: str) -> pl.Series:
-        return self.run.member_frame(self.sc)[column]
+        return self.run.member_attr(self.sc, column)
 
 
 # ------------------------------------------------------------------ variables
@@ -624,32 +624,46 @@ class VectorRun(Run):
     # ------------------------------------------------------- member frames
 
     def member_frame(self, sc: Scorecard) -> pl.DataFrame:
+        """A scorecard's members in order: idx (position), subject, sid (number), window."""
         key = ("__members__", sc.id)
         frame: pl.DataFrame | None = self._vec.get(key)
         if frame is None:
-            rows = []
-            for s in self.members[sc.id]:
-                p = self.org.people.get(s)
-                rows.append(
-                    {
-                        "subject": s,
-                        "type": "person" if p else "window",
-                        "role": p.role if p else None,
-                        "employment": p.employment if p else None,
-                        "kind": self.kind_of(s),
-                        "window": (p.window if p else s),
-                    }
-                )
-            schema = {
-                c: pl.String() for c in ("subject", "type", "role", "employment", "kind", "window")
-            }
+            members = self.members[sc.id]
+            people = self.org.people
             number = self.ids().number
-            sids = pl.Series("sid", [number[s] for s in self.members[sc.id]], dtype=pl.UInt32())
-            frame = (
-                pl.DataFrame(rows, schema=schema).with_row_index("idx").with_columns(sid=sids)
-            )
+            windows = [p.window if p else s for s, p in zip(members, map(people.get, members), strict=True)]
+            frame = pl.DataFrame(
+                {
+                    "subject": members,
+                    "sid": [number[s] for s in members],
+                    "window": windows,
+                },
+                schema={"subject": pl.String(), "sid": pl.UInt32(), "window": pl.String()},
+            ).with_row_index("idx")
             self._vec[key] = frame
         return frame
+
+    def member_attr(self, sc: Scorecard, column: str) -> pl.Series:
+        """A member attribute policies test (type, role, employment, kind), built when used."""
+        key = ("__attr__", sc.id, column)
+        series: pl.Series | None = self._vec.get(key)
+        if series is None:
+            members = self.members[sc.id]
+            people = list(map(self.org.people.get, members))
+            values: list[str | None]
+            if column == "type":
+                values = ["person" if p else "window" for p in people]
+            elif column == "role":
+                values = [p.role if p else None for p in people]
+            elif column == "employment":
+                values = [p.employment if p else None for p in people]
+            elif column == "kind":
+                values = [self.kind_of(s) for s in members]
+            else:
+                raise KeyError(column)
+            series = pl.Series(column, values, dtype=pl.String())
+            self._vec[key] = series
+        return series
 
     def _scorecard_with(self, typ: str, code: str | None = None) -> list[Scorecard]:
         return [

@@ -809,8 +809,22 @@ def _charge(
         for i, share in enumerate(shares)
     }
     column = {share: f"m{i}" for i, share in enumerate(shares)}
-    reduced = frame.group_by(["sid", "dpe", "cclass"]).agg(
-        [amount.sum() for amount in amounts.values()]
+    # one integer key (subject, destination, class) groups faster than three columns
+    n_dpe, n_class = dpe.height, len(classes)
+    reduced = (
+        frame.group_by(
+            (
+                (pl.col("sid").cast(pl.UInt64()) * n_dpe + pl.col("dpe")) * n_class
+                + pl.col("cclass")
+            ).alias("_key")
+        )
+        .agg([amount.sum() for amount in amounts.values()])
+        .select(
+            (pl.col("_key") // (n_dpe * n_class)).cast(pl.UInt32()).alias("sid"),
+            ((pl.col("_key") // n_class) % n_dpe).cast(pl.UInt32()).alias("dpe"),
+            (pl.col("_key") % n_class).cast(pl.UInt32()).alias("cclass"),
+            *column.values(),
+        )
     )
     parts: list[pl.DataFrame] = []
     for (kinds, several), cid in classes.items():
@@ -847,8 +861,13 @@ def _charge(
         return pl.DataFrame(schema=SUMS_SCHEMA)
     return (
         pl.concat(parts)
-        .group_by(["tsid", "dpe"])
+        .group_by((pl.col("tsid").cast(pl.UInt64()) * n_dpe + pl.col("dpe")).alias("_key"))
         .agg(pl.col("total").sum())
-        .join(dpe, on="dpe")
+        .select(
+            tsid=(pl.col("_key") // n_dpe).cast(pl.UInt32()),
+            dpe=(pl.col("_key") % n_dpe).cast(pl.UInt32()),
+            total="total",
+        )
+        .join(dpe.with_columns(pl.col("dpe").cast(pl.UInt32())), on="dpe")
         .select(list(SUMS_SCHEMA))
     )

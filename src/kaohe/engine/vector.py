@@ -571,9 +571,9 @@ def _to_python(series: pl.Series) -> list[Any]:
         # values repeat (scores 30.00, 0.00 …), so each distinct text is parsed once (a
         # Decimal is immutable: sharing one object is safe)
         texts = series.cast(pl.String()).to_list()
-        parsed = {v: Decimal(v) for v in set(texts) if v is not None}
-        parsed_get = parsed.get
-        return [parsed_get(v) for v in texts]
+        parsed: dict[str | None, Decimal | None] = {v: Decimal(v) for v in set(texts) if v}
+        parsed[None] = None
+        return list(map(parsed.__getitem__, texts))
     return list(series.to_list())
 
 
@@ -1048,13 +1048,23 @@ class VectorRun(Run):
             self.cache["__ids__"] = ids
         return ids
 
-    def _sum_frame(self) -> pl.DataFrame:
+    def _sum_frame(self, dimension: str) -> pl.DataFrame:
+        """The period's points of one dimension per (target, part, effect).
+
+        The sums are split by dimension once: each dimension of each scorecard
+        reads only its own rows instead of filtering all of them.
+        """
         key = ("__sums__",)
-        frame: pl.DataFrame | None = self._vec.get(key)
-        if frame is None:
+        parts: dict[str, pl.DataFrame] | None = self._vec.get(key)
+        if parts is None:
             frame = self._fast()[0].with_columns(pl.col("total").cast(VDEC))
-            self._vec[key] = frame
-        return frame
+            parts = {
+                str(k[0]): part
+                for k, part in frame.partition_by("dimension", as_dict=True).items()
+            }
+            parts[""] = frame.clear()
+            self._vec[key] = parts
+        return parts.get(dimension, parts[""])
 
     def _dim(self, sc: Scorecard, code: str) -> pl.Series:
         dim = next(d for d in sc.dimensions if d.code == code)
@@ -1069,7 +1079,7 @@ class VectorRun(Run):
                 total = (total + _num(self.expr_series(sc, term.expr, {}), n)).cast(VDEC)
             return self._cap_floor(dim, total)
         members = self.member_frame(sc).select("idx", pl.col("sid").alias("tsid"))
-        sums = self._sum_frame().filter(pl.col("dimension") == code)
+        sums = self._sum_frame(code)
         parts = {p.code: p.max for p in dim.parts}
         caps = pl.DataFrame(
             {"part": list(parts), "cap": [parts[p] for p in parts]},
@@ -1244,8 +1254,9 @@ class VectorRun(Run):
         places, mode = self.policy.reporting.places, self.policy.reporting.mode
         wanted = None if subjects is None else set(subjects)
         out: dict[str, SubjectResult] = {}
-        chief_actions = self._chief_actions()
+        chief_actions: dict[str, list[str]] = self._chief_actions()
         has_major_actions = any(i.major is not None and i.major.actions for i in self.policy.items)
+        chief_get = chief_actions.get
         for sc in self.scorecards:
             members = self.members[sc.id]
             if not members:
@@ -1261,48 +1272,46 @@ class VectorRun(Run):
                 for rule in sc.actions
                 if rule.target == "subject"
             ]
-            pools = self._pools(sc) if sc.pools else {}
-            outcomes: dict[str, dict[str, Any]] = {}
+            pools = self._pools(sc) if sc.pools else None
+            outcomes: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
             plain: list[int] | None = None  # ranks of the members without a pool
             codes = list(dims)
-            columns = list(zip(*dims.values(), strict=True)) if dims else [()] * len(members)
+            rows = [dict(zip(codes, row, strict=True)) for row in zip(*dims.values(), strict=True)]
+            if not codes:
+                rows = [{} for _ in members]
+            scid, bonus = sc.id, sc.bonus is not None
             for i, s in enumerate(members):
                 if wanted is not None and s not in wanted:
                     continue
-                pool = pools.get(s)
+                pool = pools.get(s) if pools is not None else None
                 if pool is not None:
                     outcome = outcomes.get(pool.id)
                     if outcome is None:  # graded when its first member asks, as before
-                        outcome = outcomes[pool.id] = self.pool_outcome(sc, pool)
-                    rank, grade = outcome["ranks"].get(s), outcome["grades"].get(s)
+                        graded = self.pool_outcome(sc, pool)
+                        outcome = outcomes[pool.id] = (graded["ranks"], graded["grades"])
+                    rank, grade, pool_id = outcome[0].get(s), outcome[1].get(s), pool.id
                 else:
                     if plain is None:
                         ranks = self.score_series(sc).rank(method="min", descending=True)
                         plain = ranks.cast(pl.Int64()).to_list()
-                    rank, grade = plain[i], None
+                    rank, grade, pool_id = plain[i], None, None
                 actions: list[str] = []
                 for action, hits in rule_hits:
                     if hits[i] and action not in actions:
                         actions.append(action)
-                for given in chief_actions.get(s, ()):
-                    if given not in actions:
-                        actions.append(given)
+                given = chief_get(s)
+                if given:
+                    for other in given:
+                        if other not in actions:
+                            actions.append(other)
                 if has_major_actions:
                     for major, _ in _major_actions(self, s):
                         if major not in actions:
                             actions.append(major)
                 result = SubjectResult(
-                    s,
-                    sc.id,
-                    reported[i],
-                    exact[i],
-                    rank,
-                    grade,
-                    pool=pool.id if pool else None,
-                    dimensions=dict(zip(codes, columns[i], strict=True)),
-                    actions=actions,
+                    s, scid, reported[i], exact[i], rank, grade, pool_id, rows[i], None, actions
                 )
-                if sc.bonus is not None:
+                if bonus:
                     result.bonus = _bonus(self, s, sc, [])
                 out[s] = result
         return RunResult(

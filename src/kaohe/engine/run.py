@@ -147,11 +147,10 @@ class Run:
             for typ in ("person", "window")
         }
         members, scorecard_of = self.members, self.scorecard_of
+        kinds = {k: w.kind for k, w in self.org.windows.items()}  # what kind_of looks up
         for p in self.org.people.values():
             if p.substitutes_for or not cards["person"] or not p.in_post(start, end):
                 continue
-            kind: str | None = None
-            kind_known = False
             for sc in cards["person"]:
                 f = sc.subjects
                 if f.roles is not None and p.role not in f.roles:
@@ -159,8 +158,10 @@ class Run:
                 if f.employment is not None and p.employment not in f.employment:
                     continue
                 if f.kinds is not None:
-                    if not kind_known:
-                        kind, kind_known = self.kind_of(p.id), True
+                    if p.id in kinds:
+                        kind: str | None = kinds[p.id]
+                    else:
+                        kind = kinds.get(p.window) if p.window else None
                     if kind not in f.kinds:
                         continue
                 if f.where is not None and not self.evaluate(f.where, p.id, "subjects.where"):

@@ -691,20 +691,21 @@ class VectorRun(Run):
         key = ("__staff__", sc.id)
         frame: pl.DataFrame | None = self._vec.get(key)
         if frame is None:
-            rows = []
-            people = self.org.people
-            for i, w in enumerate(self.members[sc.id]):
-                for p in self.index.staff.get(w, []):
-                    person = people[p]
-                    # in post all period long unless dates say otherwise; only then ask the calendar
-                    whole = person.joined is None and person.left is None
-                    if whole or self.workdays_of(p):
-                        rows.append((i, p))
+            people, staff_of = self.org.people, self.index.staff
+            links = [(i, p) for i, w in enumerate(self.members[sc.id]) for p in staff_of.get(w, ())]
+            # in post all period long unless dates say otherwise; only then ask the calendar
+            dated = {p for _, p in links if people[p].joined or people[p].left}
+            idle = {p for p in dated if not self.workdays_of(p)}
+            if idle:
+                links = [(i, p) for i, p in links if p not in idle]
             number = self.ids().number
             frame = pl.DataFrame(
-                [(i, p, number[p]) for i, p in rows],
+                {
+                    "idx": [i for i, _ in links],
+                    "staff": [p for _, p in links],
+                    "staff_sid": [number[p] for _, p in links],
+                },
                 schema={"idx": pl.UInt32(), "staff": pl.String(), "staff_sid": pl.UInt32()},
-                orient="row",
             )
             self._vec[key] = frame
         return frame

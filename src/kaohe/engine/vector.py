@@ -624,7 +624,8 @@ class VectorRun(Run):
     # ------------------------------------------------------- member frames
 
     def member_frame(self, sc: Scorecard) -> pl.DataFrame:
-        """A scorecard's members in order: idx (position), subject, sid (number), window."""
+        """A scorecard's members in order: idx (position), subject, sid (its number), window
+        (a person's window, a window itself) and wsid (the window's number)."""
         key = ("__members__", sc.id)
         frame: pl.DataFrame | None = self._vec.get(key)
         if frame is None:
@@ -637,8 +638,14 @@ class VectorRun(Run):
                     "subject": members,
                     "sid": [number[s] for s in members],
                     "window": windows,
+                    "wsid": [number.get(w) if w else None for w in windows],
                 },
-                schema={"subject": pl.String(), "sid": pl.UInt32(), "window": pl.String()},
+                schema={
+                    "subject": pl.String(),
+                    "sid": pl.UInt32(),
+                    "window": pl.String(),
+                    "wsid": pl.UInt32(),
+                },
             ).with_row_index("idx")
             self._vec[key] = frame
         return frame
@@ -673,18 +680,41 @@ class VectorRun(Run):
             and (code is None or any(d.code == code for d in sc.dimensions))
         ]
 
+    def _by_number(
+        self, cards: list[Scorecard], compute: Callable[[Scorecard], pl.Series]
+    ) -> tuple[pl.Series, pl.Series]:
+        """The members' values of some scorecards, and where each subject number's value is.
+
+        ``values`` are the scorecards' columns one after the other; ``position[sid]``
+        is the place of that subject's value in them (null for a subject that is
+        not a member). Looking values up by number is a gather, not a join on text.
+        """
+        sids = [self.member_frame(c)["sid"] for c in cards]
+        values = pl.concat([compute(c) for c in cards]) if cards else pl.Series([], dtype=VDEC)
+        members = pl.concat(sids) if sids else pl.Series([], dtype=pl.UInt32())
+        position = pl.Series("position", [None] * self.ids().frame.height, dtype=pl.UInt32())
+        position.scatter(members, pl.int_range(0, len(members), dtype=pl.UInt32(), eager=True))
+        return values, position
+
+    def _lookup_members(
+        self, links: pl.DataFrame, cards: list[Scorecard], compute: Callable[[Scorecard], pl.Series]
+    ) -> Grouped:
+        """(idx, value) for links (idx, sid) whose subject is a member of ``cards``."""
+        values, position = self._by_number(cards, compute)
+        found = links.select("idx", place=position.gather(links["sid"])).filter(
+            pl.col("place").is_not_null()
+        )
+        return Grouped(
+            found.select("idx", value=values.cast(VDEC).gather(found["place"]))
+        )
+
     def window_values(self, sc: Scorecard, compute: Callable[[Scorecard], pl.Series]) -> pl.Series:
         """A window-level column mapped onto the members' windows."""
-        frame = self.member_frame(sc)
-        parts = []
-        for wsc in self._scorecard_with("window"):
-            wf = self.member_frame(wsc).select(pl.col("subject").alias("window"))
-            parts.append(wf.with_columns(value=compute(wsc)))
-        if not parts:
+        cards = self._scorecard_with("window")
+        if not cards:
             raise Unsupported("no window scorecard")
-        table = pl.concat(parts)
-        joined = frame.select("idx", "window").join(table, on="window", how="left").sort("idx")
-        return joined["value"]
+        values, position = self._by_number(cards, compute)
+        return values.gather(position.gather(self.member_frame(sc)["wsid"]))
 
     def staff_frame(self, sc: Scorecard) -> pl.DataFrame:
         """(idx of the window member, staff subject) for the staff of each window member."""
@@ -713,16 +743,8 @@ class VectorRun(Run):
     def staff_grouped(
         self, sc: Scorecard, compute: Callable[[Scorecard], pl.Series], code: str | None
     ) -> Grouped:
-        staff = self.staff_frame(sc)
-        parts = []
-        for psc in self._scorecard_with("person", code):
-            pf = self.member_frame(psc).select(pl.col("subject").alias("staff"))
-            parts.append(pf.with_columns(value=compute(psc).cast(VDEC)))
-        if not parts:
-            return Grouped(pl.DataFrame(schema={"idx": pl.UInt32(), "value": VDEC}))
-        values = pl.concat(parts)
-        joined = staff.join(values, on="staff", how="inner").select("idx", "value")
-        return Grouped(joined)
+        staff = self.staff_frame(sc).select("idx", sid="staff_sid")
+        return self._lookup_members(staff, self._scorecard_with("person", code), compute)
 
     def rep_windows_grouped(self, sc: Scorecard) -> Grouped:
         rows = []
@@ -733,15 +755,12 @@ class VectorRun(Run):
             for w in self.org.chief_rep_windows(p):
                 if w in self.scorecard_of:
                     rows.append((i, w))
-        links = pl.DataFrame(rows, schema={"idx": pl.UInt32(), "window": pl.String()}, orient="row")
-        parts = []
-        for wsc in self._scorecard_with("window"):
-            wf = self.member_frame(wsc).select(pl.col("subject").alias("window"))
-            parts.append(wf.with_columns(value=self.score_series(wsc)))
-        if not parts:
-            return Grouped(pl.DataFrame(schema={"idx": pl.UInt32(), "value": VDEC}))
-        joined = links.join(pl.concat(parts), on="window", how="inner").select("idx", "value")
-        return Grouped(joined)
+        number = self.ids().number
+        links = pl.DataFrame(
+            {"idx": [i for i, _ in rows], "sid": [number.get(w) for _, w in rows]},
+            schema={"idx": pl.UInt32(), "sid": pl.UInt32()},
+        ).filter(pl.col("sid").is_not_null())
+        return self._lookup_members(links, self._scorecard_with("window"), self.score_series)
 
     # ---------------------------------------------------------- fact columns
 
@@ -762,11 +781,12 @@ class VectorRun(Run):
                 )
             )
             # only filtered and summed per subject after this: no regrouping needed
+            codes = counters.schema["item"]
+            assert isinstance(codes, pl.Enum)
+            dims_of_codes = pl.Series([item_dims[c] for c in codes.categories], dtype=pl.String())
             frame = counters.with_columns(
                 dimension=pl.coalesce(
-                    pl.col("item")
-                    .cast(pl.String())
-                    .replace_strict(item_dims, default=None, return_dtype=pl.String()),
+                    pl.lit(dims_of_codes).gather(pl.col("item").to_physical()),
                     pl.col("dimension"),
                 )
             )
@@ -1079,35 +1099,28 @@ class VectorRun(Run):
             for term in dim.terms:
                 total = (total + _num(self.expr_series(sc, term.expr, {}), n)).cast(VDEC)
             return self._cap_floor(dim, total)
-        members = self.member_frame(sc).select("idx", pl.col("sid").alias("tsid"))
-        sums = self._sum_frame(code)
-        parts = {p.code: p.max for p in dim.parts}
-        caps = pl.DataFrame(
-            {"part": list(parts), "cap": [parts[p] for p in parts]},
-            schema={"part": pl.String(), "cap": VDEC},
-        )
-        ded = (
-            sums.filter(pl.col("effect") == "deduct")
-            .join(caps, on="part", how="left")
-            .with_columns(
-                total=pl.when(pl.col("cap").is_not_null() & (pl.col("total") > pl.col("cap")))
-                .then(pl.col("cap"))
-                .otherwise(pl.col("total"))
-            )
-        )
-        ded = ded.group_by("tsid").agg(pl.col("total").sum().alias("ded"))
-        add = (
-            sums.filter(pl.col("effect") == "add")
-            .group_by("tsid")
-            .agg(pl.col("total").sum().alias("add"))
-        )
-        joined = (
-            members.join(ded, on="tsid", how="left")
-            .join(add, on="tsid", how="left")
-            .sort("idx")
-        )
-        deducted = joined["ded"].fill_null(ZERO).cast(VDEC)
-        added = joined["add"].fill_null(ZERO).cast(VDEC)
+        members = self.member_frame(sc)["sid"]
+        caps = {p.code: p.max for p in dim.parts}
+        deducted, added = _const(ZERO, n, VDEC), _const(ZERO, n, VDEC)
+        # fast_sums holds one row per (target, part, effect): each part's rows are laid out
+        # by target number and read at the members' numbers, sub-part maxima applied
+        for (part, effect), rows in self._sum_frame(code).partition_by(
+            ["part", "effect"], as_dict=True
+        ).items():
+            if effect not in ("deduct", "add"):
+                continue
+            amount = pl.col("total")
+            maximum = caps.get(part) if isinstance(part, str) else None
+            if effect == "deduct" and maximum is not None:
+                cap = pl.lit(maximum, dtype=VDEC)
+                amount = pl.when(amount > cap).then(cap).otherwise(amount)
+            by_target = pl.repeat(None, self.ids().frame.height, dtype=VDEC, eager=True)
+            by_target.scatter(rows["tsid"], rows.select(amount.cast(VDEC)).to_series())
+            values = by_target.gather(members).fill_null(ZERO)
+            if effect == "deduct":
+                deducted = (deducted + values).cast(VDEC)
+            else:
+                added = (added + values).cast(VDEC)
         self._vec[("__deducted__", sc.id, code)] = deducted
         if dim.kind == "deduct":
             if dim.base is not None:

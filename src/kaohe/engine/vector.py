@@ -18,9 +18,11 @@ Vectorised runs do not build per-record trace lines: they serve batch scoring
 from __future__ import annotations
 
 import ast
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import compress, repeat
 from typing import Any
 
 import polars as pl
@@ -1230,6 +1232,17 @@ class VectorRun(Run):
         table: dict[str, int] = self._memoised((sc.id, "ranks"), compute)
         return table
 
+    def _plain_ranks(self, sc: Scorecard) -> list[int]:
+        """Competition ranks of all members by exact score, in member order (memoised)."""
+        key = ("__plain_ranks__", sc.id)
+        ranks: list[int] | None = self._vec.get(key)
+        if ranks is None:
+            ranks = (
+                self.score_series(sc).rank(method="min", descending=True).cast(pl.Int64()).to_list()
+            )
+            self._vec[key] = ranks
+        return ranks
+
     def _chief_actions(self) -> dict[str, list[str]]:
         """The actions rules on other subjects give each chief rep (约谈 of the 首席代表).
 
@@ -1240,20 +1253,31 @@ class VectorRun(Run):
         """
         out: dict[str, list[str]] = {}
         people, windows, chief_reps = self.org.people, self.org.windows, self.index.chief_reps
+        # a member's window is a window member itself, else the person's window (what the
+        # member frame holds, unless an id names both a person and a window)
+        ambiguous = bool(people.keys() & windows.keys())
         for sc in self.scorecards:
             for rule in sc.actions:
                 if rule.target != "chief_rep":
                     continue
-                reached: set[str] = set()
-                for other in self.holds(sc, rule.when, f"scorecard {sc.id}.actions"):
-                    if other in windows:
-                        window: str | None = other
-                    else:
-                        person = people.get(other)
-                        window = person.window if person else None
-                    if window is None or window in reached:
+                try:
+                    hits = self.expr_series(sc, rule.when, {}).cast(pl.Boolean()).fill_null(False)
+                except ExprError as exc:
+                    where = f"scorecard {sc.id}.actions"
+                    raise PolicyRunError(f"policy {self.policy.id}, {where}: {exc}") from None
+                if ambiguous:
+                    reached: list[str | None] = []
+                    for other in self.member_frame(sc)["subject"].filter(hits).to_list():
+                        if other in windows:
+                            reached.append(other)
+                        else:
+                            person = people.get(other)
+                            reached.append(person.window if person else None)
+                else:
+                    reached = self.member_frame(sc)["window"].filter(hits).unique().to_list()
+                for window in dict.fromkeys(reached):
+                    if window is None:
                         continue
-                    reached.add(window)
                     for chief in chief_reps.get(window, []):
                         actions = out.setdefault(chief, [])
                         if rule.action not in actions:
@@ -1261,7 +1285,22 @@ class VectorRun(Run):
         return out
 
     def result(self, subjects: Any = None, trace: bool = False) -> Any:
-        """Results built column by column; the same fields as the scalar run's, without trace lines."""
+        """Results built column by column; the same fields as the scalar run's, without trace lines.
+
+        Python's cyclic garbage collector is paused meanwhile: a province's run
+        creates hundreds of thousands of objects that all stay alive (results,
+        their dimension dicts and action lists), and every full collection the
+        allocations trigger would rescan the whole heap for nothing.
+        """
+        if not gc.isenabled():
+            return self._result(subjects)
+        gc.disable()
+        try:
+            return self._result(subjects)
+        finally:
+            gc.enable()
+
+    def _result(self, subjects: Any) -> Any:
         from kaohe.engine.grading import _bonus, _major_actions
         from kaohe.engine.results import RunResult, SubjectResult
 
@@ -1287,47 +1326,79 @@ class VectorRun(Run):
                 if rule.target == "subject"
             ]
             pools = self._pools(sc) if sc.pools else None
-            outcomes: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
-            plain: list[int] | None = None  # ranks of the members without a pool
             codes = list(dims)
-            rows = [dict(zip(codes, row, strict=True)) for row in zip(*dims.values(), strict=True)]
-            if not codes:
-                rows = [{} for _ in members]
-            scid, bonus = sc.id, sc.bonus is not None
-            for i, s in enumerate(members):
-                if wanted is not None and s not in wanted:
-                    continue
-                pool = pools.get(s) if pools is not None else None
-                if pool is not None:
-                    outcome = outcomes.get(pool.id)
-                    if outcome is None:  # graded when its first member asks, as before
-                        graded = self.pool_outcome(sc, pool)
-                        outcome = outcomes[pool.id] = (graded["ranks"], graded["grades"])
-                    rank, grade, pool_id = outcome[0].get(s), outcome[1].get(s), pool.id
-                else:
-                    if plain is None:
-                        ranks = self.score_series(sc).rank(method="min", descending=True)
-                        plain = ranks.cast(pl.Int64()).to_list()
-                    rank, grade, pool_id = plain[i], None, None
-                actions: list[str] = []
-                for action, hits in rule_hits:
-                    if hits[i] and action not in actions:
-                        actions.append(action)
-                given = chief_get(s)
-                if given:
-                    for other in given:
-                        if other not in actions:
-                            actions.append(other)
-                if has_major_actions:
-                    for major, _ in _major_actions(self, s):
-                        if major not in actions:
-                            actions.append(major)
-                result = SubjectResult(
-                    s, scid, reported[i], exact[i], rank, grade, pool_id, rows[i], None, actions
-                )
-                if bonus:
-                    result.bonus = _bonus(self, s, sc, [])
-                out[s] = result
+            rows: list[dict[str, Any]] = (
+                list(map(dict, map(zip, repeat(codes), zip(*dims.values(), strict=True))))
+                if codes
+                else [{} for _ in members]
+            )
+            n, bonus = len(members), sc.bonus is not None
+            chosen = [s in wanted for s in members] if wanted is not None else None
+            ranks: list[int | None] = [None] * n
+            grades: list[str | None] = [None] * n
+            pool_ids: list[str | None] = [None] * n
+            bonuses: list[Decimal | None] = [None] * n
+            majors: dict[int, list[str]] = {}
+            if pools is None and not bonus and not has_major_actions:
+                if chosen is None or any(chosen):
+                    ranks = self._plain_ranks(sc)  # type: ignore[assignment]
+            else:
+                # member by member, as before: a pool is graded when its first member asks,
+                # then that member's aggravated-record actions and money
+                outcomes: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+                for i, s in enumerate(members):
+                    if chosen is not None and not chosen[i]:
+                        continue
+                    pool = pools.get(s) if pools is not None else None
+                    if pool is not None:
+                        outcome = outcomes.get(pool.id)
+                        if outcome is None:
+                            graded = self.pool_outcome(sc, pool)
+                            outcome = outcomes[pool.id] = (graded["ranks"], graded["grades"])
+                        ranks[i], grades[i], pool_ids[i] = (
+                            outcome[0].get(s),
+                            outcome[1].get(s),
+                            pool.id,
+                        )
+                    else:
+                        ranks[i] = self._plain_ranks(sc)[i]
+                    if has_major_actions:
+                        majors[i] = [a for a, _ in _major_actions(self, s)]
+                    if bonus:
+                        bonuses[i] = _bonus(self, s, sc, [])
+            # actions: the subject's rules in order, then a chief rep's, then aggravated records'
+            actions: list[list[str]] = [[] for _ in members]
+            for action, hits in rule_hits:
+                for i in compress(range(n), hits):
+                    if action not in actions[i]:
+                        actions[i].append(action)
+            if chief_actions:
+                for i, given in enumerate(map(chief_get, members)):
+                    for other in given or ():
+                        if other not in actions[i]:
+                            actions[i].append(other)
+            for i, found in majors.items():
+                for major in found:
+                    if major not in actions[i]:
+                        actions[i].append(major)
+            results = map(
+                SubjectResult,
+                members,
+                repeat(sc.id),
+                reported,
+                exact,
+                ranks,
+                grades,
+                pool_ids,
+                rows,
+                bonuses,
+                actions,
+            )
+            if chosen is None:
+                out.update(zip(members, results, strict=True))
+            else:
+                kept = zip(members, results, chosen, strict=True)
+                out.update((s, r) for s, r, keep in kept if keep)
         return RunResult(
             self.policy.id, str(self.period), out, list(self.warnings), self.calendar.fingerprint()
         )

@@ -688,22 +688,22 @@ def _group_ledger(
     )  # fmt: skip
     count = pl.col("count").fill_null(1).sum().alias("count")
     n_ids, n_codes = ids.frame.height, len(codes.categories)
-    # (name, value as an unsigned integer, how many values)
+    # (name, value as a small non-negative integer, how many values it takes)
     fields: list[tuple[str, pl.Expr, int]] = [
-        ("sid", pl.col("sid").cast(pl.UInt64()).fill_null(n_ids), n_ids + 1),
-        ("item", pl.col("item").to_physical().cast(pl.UInt64()).fill_null(n_codes), n_codes + 1),
+        ("sid", pl.col("sid").fill_null(n_ids), n_ids + 1),
+        ("item", pl.col("item").to_physical().cast(pl.UInt32()).fill_null(n_codes), n_codes + 1),
     ]
     packable = not optional
     for expr in by:
         name = expr.meta.output_name()
         if name == "_flags":
-            fields.append((name, expr.cast(pl.UInt64()), 8))
+            fields.append((name, expr, 8))
         elif name == "_part_day":
-            fields.append((name, expr.cast(pl.UInt64()), 2))
+            fields.append((name, expr, 2))
         elif name == "date" and months and first is not None:
             base = _month_number(first)
             month = pl.col("date").dt.year().cast(pl.Int64()) * 12 + pl.col("date").dt.month() - 1
-            fields.append((name, (month - base).cast(pl.UInt64()), months))
+            fields.append((name, month - base, months))
         else:
             packable = False
     size = 1
@@ -715,9 +715,10 @@ def _group_ledger(
             .agg(count)
             .collect()
         )
-    key = pl.lit(0, dtype=pl.UInt64())
+    dtype = pl.UInt32() if size < 2**32 else pl.UInt64()  # the narrower, the faster
+    key = pl.lit(0, dtype=dtype)
     for _, value, n in fields:
-        key = key * n + value
+        key = key * n + value.cast(dtype)
     grouped = ledger.group_by(key.alias("_key")).agg(count).collect()
     unpacked: dict[str, pl.Expr] = {}
     rest = pl.col("_key")

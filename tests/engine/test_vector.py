@@ -144,6 +144,8 @@ def _charging_world(period_kind: str) -> tuple[object, dict[str, object], dict[s
         item("x.03", "x", points=1, charge=["staff"]),
         item("x.04", "x", points=1.5, exempt=True, flags=["veto"],
              charge=["window", {"to": "chief_rep", "share": 0.25}, "staff"]),
+        # on a window, subject and window are one target: charged once, at the first share
+        item("x.05", "x", points=2, charge=[{"to": "window", "share": 0.5}, "subject"]),
         item("y.01", "y", part="a", points=3),
         item("y.02", "y", part="b", range=[0.5, 2]),
         item("y.03", "y", part="a", points=1, major={"points": 5}),
@@ -179,6 +181,8 @@ def _charging_world(period_kind: str) -> tuple[object, dict[str, object], dict[s
         rec("2024-05-02", "P1", "x.01", count=2),
         rec("2024-05-03", "W1", "x.01"),  # one charge: the window is subject and window
         rec("2024-05-03", "W2", "x.02", major=True),
+        rec("2024-05-03", "W2", "x.05", count=3),
+        rec("2024-05-03", "P4", "x.05"),
         rec("2024-05-04", "P2", "x.02", count=3),
         rec("2024-05-04", "P2", "x.02", major=True, already_deducted=True),
         rec("2024-05-05", "P3", "x.03", count=2),

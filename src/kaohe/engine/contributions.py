@@ -789,18 +789,11 @@ def _charge(
         how="horizontal",
     )
     shares = sorted({share for key in classes for _, share in key[0]})
-    frame = rows.select("sid", *keys, "count").join(
-        priced.select(*keys, "_unit", "exempt", "dpe", "cclass"),
-        on=keys,
-        how="left",
-        nulls_equal=True,
-    )
     magnitude = (
         pl.when(pl.col("exempt"))
         .then(pl.lit(Decimal(0), dtype=DEC))
         .otherwise(pl.col("_unit") * pl.col("count"))
     ).cast(DEC)
-    frame = frame.select("sid", "dpe", "cclass", magnitude.alias("magnitude"))
     amounts = {
         share: (
             pl.col("magnitude")
@@ -810,13 +803,24 @@ def _charge(
         for i, share in enumerate(shares)
     }
     column = {share: f"m{i}" for i, share in enumerate(shares)}
-    # one integer key (subject, destination, class) groups faster than three columns
+    # one integer key (subject, destination, class) groups faster than three columns; the
+    # steps run as one query, without materialising what lies between them
     n_dpe, n_class = dpe.height, len(classes)
+    wide = pl.UInt32() if ids.frame.height * n_dpe * n_class < 2**32 else pl.UInt64()
     reduced = (
-        frame.group_by(
+        rows.lazy()
+        .select("sid", *keys, "count")
+        .join(
+            priced.lazy().select(*keys, "_unit", "exempt", "dpe", "cclass"),
+            on=keys,
+            how="left",
+            nulls_equal=True,
+        )
+        .select("sid", "dpe", "cclass", magnitude.alias("magnitude"))
+        .group_by(
             (
-                (pl.col("sid").cast(pl.UInt64()) * n_dpe + pl.col("dpe")) * n_class
-                + pl.col("cclass")
+                (pl.col("sid").cast(wide) * n_dpe + pl.col("dpe").cast(wide)) * n_class
+                + pl.col("cclass").cast(wide)
             ).alias("_key")
         )
         .agg([amount.sum() for amount in amounts.values()])
@@ -826,31 +830,30 @@ def _charge(
             (pl.col("_key") % n_class).cast(pl.UInt32()).alias("cclass"),
             *column.values(),
         )
+        .collect()
     )
-    parts: list[pl.DataFrame] = []
+    present = set(reduced["cclass"].unique().to_list())
+    parts: list[pl.LazyFrame] = []
     for (kinds, several), cid in classes.items():
-        mine = reduced.filter(pl.col("cclass") == cid)
-        if mine.height == 0:
+        if cid not in present:
             continue
+        mine = reduced.lazy().filter(pl.col("cclass") == cid)
         if several:
             mine = mine.with_row_index("_rid")
+        rid = ["_rid"] if several else []
         pieces = []
         for kind, share in kinds:
             m = pl.col(column[share]).alias("total")
             if kind == "subject":
-                piece = mine.select(*(["_rid"] if several else []), tsid="sid", dpe="dpe", total=m)
+                piece = mine.select(*rid, pl.col("sid").alias("tsid"), "dpe", m)
             elif kind == "window":
-                piece = mine.select(
-                    *(["_rid"] if several else []),
-                    tsid=pl.lit(ids.window).gather(pl.col("sid")),
-                    dpe="dpe",
-                    total=m,
-                )
+                window = pl.lit(ids.window).gather(pl.col("sid")).alias("tsid")
+                piece = mine.select(*rid, window, "dpe", m)
             else:
                 piece = (
                     mine.with_columns(wsid=pl.lit(ids.window).gather(pl.col("sid")))
-                    .join(ids.links[kind], on="wsid", how="inner")
-                    .select(*(["_rid"] if several else []), "tsid", "dpe", m)
+                    .join(ids.links[kind].lazy(), on="wsid", how="inner")
+                    .select(*rid, "tsid", "dpe", m)
                 )
             pieces.append(piece.filter(pl.col("tsid").is_not_null()))
         joined = pl.concat(pieces)
@@ -860,15 +863,17 @@ def _charge(
         parts.append(joined)
     if not parts:
         return pl.DataFrame(schema=SUMS_SCHEMA)
+    target = pl.UInt32() if ids.frame.height * n_dpe < 2**32 else pl.UInt64()
     return (
         pl.concat(parts)
-        .group_by((pl.col("tsid").cast(pl.UInt64()) * n_dpe + pl.col("dpe")).alias("_key"))
+        .group_by((pl.col("tsid").cast(target) * n_dpe + pl.col("dpe").cast(target)).alias("_key"))
         .agg(pl.col("total").sum())
         .select(
             tsid=(pl.col("_key") // n_dpe).cast(pl.UInt32()),
             dpe=(pl.col("_key") % n_dpe).cast(pl.UInt32()),
             total="total",
         )
-        .join(dpe.with_columns(pl.col("dpe").cast(pl.UInt32())), on="dpe")
+        .join(dpe.lazy().with_columns(pl.col("dpe").cast(pl.UInt32())), on="dpe")
         .select(list(SUMS_SCHEMA))
+        .collect()
     )

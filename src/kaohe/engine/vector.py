@@ -61,9 +61,9 @@ class Grouped:
         else:
             raise Unsupported(how)
         agg = self.frame.group_by("idx").agg(expr.alias("v"))
-        base = pl.DataFrame({"idx": pl.int_range(0, n, eager=True).cast(pl.UInt32())})
-        out = base.join(agg.with_columns(pl.col("idx").cast(pl.UInt32())), on="idx", how="left")
-        series = out.sort("idx")["v"]
+        # laid out by member position: members without values stay empty
+        series = pl.repeat(None, n, dtype=agg.schema["v"], eager=True).rename("v")
+        series.scatter(agg["idx"], agg["v"])
         if how in ("sum", "len"):
             series = series.fill_null(0)
         return series
@@ -836,20 +836,20 @@ class VectorRun(Run):
         return known
 
     def per_member_sum(self, sc: Scorecard, frame: pl.DataFrame, of: str) -> pl.Series:
+        """Each member's total of ``n`` (with ``self_and_staff``, plus his staff's).
+
+        The totals are laid out by subject number and gathered at the members'
+        (and their staff's) numbers.
+        """
         per_subject = frame.group_by("sid").agg(pl.col("n").sum())
-        members = self.member_frame(sc).select("idx", "sid")
+        totals = pl.repeat(0, self.ids().frame.height, dtype=pl.Int64(), eager=True)
+        totals.scatter(per_subject["sid"], per_subject["n"].cast(pl.Int64()))
+        own = totals.gather(self.member_frame(sc)["sid"])
         if of == "self_and_staff":
-            staff = self.staff_frame(sc).select("idx", pl.col("staff_sid").alias("sid"))
-            links = pl.concat([members, staff])
-        else:
-            links = members
-        sums = (
-            links.join(per_subject, on="sid", how="inner")
-            .group_by("idx")
-            .agg(pl.col("n").sum())
-        )
-        out = members.select("idx").join(sums, on="idx", how="left").sort("idx")
-        return out["n"].fill_null(0)
+            staff = self.staff_frame(sc)
+            links = pl.DataFrame({"idx": staff["idx"], "value": totals.gather(staff["staff_sid"])})
+            own = own + Grouped(links).agg("sum", len(own)).cast(pl.Int64())
+        return own.rename("n")
 
     def _attendance_frame(self) -> pl.DataFrame:
         key = ("__attendance__",)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from itertools import chain
 from typing import TypeVar
 
 import polars as pl
@@ -460,32 +461,37 @@ class SubjectIds:
         names += [w for w in windows if w not in people]
         self.known = len(names)  # numbers below this are the organisation's own subjects
         number = {s: i for i, s in enumerate(names)}
-        substitutes = [(p.id, p.substitutes_for) for p in people.values() if p.substitutes_for]
-        placed = [(p.id, p.window) for p in people.values() if p.window]
         chief_windows = [
             (p.id, org.chief_rep_windows(p))
             for p in people.values()
             if p.role == "chief_rep" and not p.substitutes_for
         ]
-        staffed = {p.id for p in people.values() if p.role == "staff" and not p.substitutes_for}
-        for name in (
-            *(to for _, to in substitutes),
-            *(w for _, w in placed),
-            *(w for _, ws in chief_windows for w in ws),
-        ):
+        referenced = dict.fromkeys(
+            chain(
+                (p.substitutes_for for p in people.values() if p.substitutes_for),
+                (p.window for p in people.values() if p.window),
+                (w for _, ws in chief_windows for w in ws),
+            )
+        )
+        for name in referenced:
             if name not in number:
                 number[name] = len(number)
                 names.append(name)
         n = len(names)
         canon = list(range(n))
-        for who, to in substitutes:
-            canon[number[who]] = number[to]
         window: list[int | None] = [None] * n
-        for who, w in placed:
-            window[number[who]] = number[w]
+        staff_windows: list[int] = []
+        staff_people: list[int] = []
+        for p in people.values():
+            if p.substitutes_for:
+                canon[number[p.id]] = number[p.substitutes_for]
+            if p.window:
+                window[number[p.id]] = number[p.window]
+                if p.role == "staff" and not p.substitutes_for:
+                    staff_windows.append(number[p.window])
+                    staff_people.append(number[p.id])
         for w in windows:
             window[number[w]] = number[w]
-        staff = [(number[w], number[who]) for who, w in placed if who in staffed]
         self.number = number
         self.names = pl.Series("subject", names, dtype=pl.String())
         self.frame = pl.DataFrame(
@@ -495,13 +501,13 @@ class SubjectIds:
         self.canon = pl.Series("canon", canon, dtype=pl.UInt32())
         self.window = pl.Series("window", window, dtype=pl.UInt32())
         link = {"wsid": pl.UInt32(), "tsid": pl.UInt32()}
+        chief_links = [(number[w], number[c]) for c, ws in chief_windows for w in ws]
         self.links = {
             "chief_rep": pl.DataFrame(
-                [(number[w], number[c]) for c, ws in chief_windows for w in ws],
+                {"wsid": [w for w, _ in chief_links], "tsid": [c for _, c in chief_links]},
                 schema=link,
-                orient="row",
             ),
-            "staff": pl.DataFrame(staff, schema=link, orient="row"),
+            "staff": pl.DataFrame({"wsid": staff_windows, "tsid": staff_people}, schema=link),
         }
 
 

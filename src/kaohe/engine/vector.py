@@ -878,22 +878,35 @@ class VectorRun(Run):
             self._vec[key] = frame
         return frame
 
+    def _attendance_place(self, sc: Scorecard) -> pl.Series:
+        """Each member's row in the attendance frame (empty without one), found by number."""
+        key = ("__attendance_place__", sc.id)
+        place: pl.Series | None = self._vec.get(key)
+        if place is None:
+            rows = (
+                self._attendance_frame()
+                .select("person")
+                .with_row_index("row")
+                .join(self.ids().frame, left_on="person", right_on="subject", how="inner")
+            )
+            by_number = pl.repeat(None, self.ids().frame.height, dtype=pl.UInt32(), eager=True)
+            by_number.scatter(rows["sid"], rows["row"])
+            place = by_number.gather(self.member_frame(sc)["sid"])
+            self._vec[key] = place
+        return place
+
     def attendance_series(self, sc: Scorecard, field: str) -> pl.Series:
-        frame = self._attendance_frame()
-        members = self.member_frame(sc).select("idx", pl.col("subject").alias("person"))
-        joined = members.join(frame.select("person", field, "rows"), on="person", how="left").sort(
-            "idx"
-        )
-        values = joined[field]
+        place = self._attendance_place(sc)
+        values = self._attendance_frame()[field].gather(place)
         schedule = self.policy.schedule
         if schedule is not None and field in ("expected_signins", "missed_signins"):
             if field == "missed_signins":
                 default = _const(ZERO, len(values), VDEC)
             else:
                 default = self._default_expected(
-                    sc, len(schedule.signins), joined["rows"].is_null() | values.is_null()
+                    sc, len(schedule.signins), place.is_null() | values.is_null()
                 )
-            no_row = joined["rows"].is_null() | values.is_null()
+            no_row = place.is_null() | values.is_null()
             values = _select(
                 pl.when(pl.lit(no_row)).then(pl.lit(default)).otherwise(pl.lit(values))
             )
@@ -919,8 +932,7 @@ class VectorRun(Run):
         return pl.Series(out, dtype=VDEC)
 
     def has_attendance_series(self, sc: Scorecard) -> pl.Series:
-        frame = self._attendance_frame()
-        return self.member_frame(sc)["subject"].is_in(frame["person"].implode())
+        return self._attendance_place(sc).is_not_null()
 
     def measure_series(self, sc: Scorecard, name: str) -> pl.Series:
         text = self.policy.measures.get(name)

@@ -148,26 +148,32 @@ class Run:
         }
         members, scorecard_of = self.members, self.scorecard_of
         kinds = {k: w.kind for k, w in self.org.windows.items()}  # what kind_of looks up
-        for p in self.org.people.values():
-            if p.substitutes_for or not cards["person"] or not p.in_post(start, end):
+        person_cards = [
+            (sc, f.roles, f.employment, f.kinds, f.where, members[sc.id])
+            for sc in cards["person"]
+            for f in (sc.subjects,)
+        ]
+        for p in self.org.people.values() if person_cards else ():
+            if p.substitutes_for or not (
+                (p.joined is None and p.left is None) or p.in_post(start, end)
+            ):
                 continue
-            for sc in cards["person"]:
-                f = sc.subjects
-                if f.roles is not None and p.role not in f.roles:
+            for sc, roles, employment, in_kinds, where, into in person_cards:
+                if roles is not None and p.role not in roles:
                     continue
-                if f.employment is not None and p.employment not in f.employment:
+                if employment is not None and p.employment not in employment:
                     continue
-                if f.kinds is not None:
+                if in_kinds is not None:
                     if p.id in kinds:
                         kind: str | None = kinds[p.id]
                     else:
                         kind = kinds.get(p.window) if p.window else None
-                    if kind not in f.kinds:
+                    if kind not in in_kinds:
                         continue
-                if f.where is not None and not self.evaluate(f.where, p.id, "subjects.where"):
+                if where is not None and not self.evaluate(where, p.id, "subjects.where"):
                     continue
                 scorecard_of[p.id] = sc
-                members[sc.id].append(p.id)
+                into.append(p.id)
                 break
         for w in self.org.windows:
             for sc in cards["window"]:

@@ -694,7 +694,7 @@ class VectorRun(Run):
         sids = [self.member_frame(c)["sid"] for c in cards]
         values = pl.concat([compute(c) for c in cards]) if cards else pl.Series([], dtype=VDEC)
         members = pl.concat(sids) if sids else pl.Series([], dtype=pl.UInt32())
-        position = pl.Series("position", [None] * self.ids().frame.height, dtype=pl.UInt32())
+        position = pl.repeat(None, self.ids().frame.height, dtype=pl.UInt32(), eager=True)
         position.scatter(members, pl.int_range(0, len(members), dtype=pl.UInt32(), eager=True))
         return values, position
 
@@ -1083,23 +1083,23 @@ class VectorRun(Run):
             self.cache["__ids__"] = ids
         return ids
 
-    def _sum_frame(self, dimension: str) -> pl.DataFrame:
-        """The period's points of one dimension per (target, part, effect).
+    def _sum_frame(self, dimension: str) -> dict[tuple[Any, Any], pl.DataFrame]:
+        """The period's points of one dimension per target, by (part, effect).
 
-        The sums are split by dimension once: each dimension of each scorecard
-        reads only its own rows instead of filtering all of them.
+        The sums are split once: each dimension of each scorecard reads only its
+        own rows instead of filtering all of them.
         """
         key = ("__sums__",)
-        parts: dict[str, pl.DataFrame] | None = self._vec.get(key)
+        parts: dict[str, dict[tuple[Any, Any], pl.DataFrame]] | None = self._vec.get(key)
         if parts is None:
             frame = self._fast()[0].with_columns(pl.col("total").cast(VDEC))
-            parts = {
-                str(k[0]): part
-                for k, part in frame.partition_by("dimension", as_dict=True).items()
-            }
-            parts[""] = frame.clear()
+            parts = {}
+            for (dim, part, effect), rows in frame.partition_by(
+                ["dimension", "part", "effect"], as_dict=True
+            ).items():
+                parts.setdefault(str(dim), {})[(part, effect)] = rows
             self._vec[key] = parts
-        return parts.get(dimension, parts[""])
+        return parts.get(dimension, {})
 
     def _dim(self, sc: Scorecard, code: str) -> pl.Series:
         dim = next(d for d in sc.dimensions if d.code == code)
@@ -1118,9 +1118,7 @@ class VectorRun(Run):
         deducted, added = _const(ZERO, n, VDEC), _const(ZERO, n, VDEC)
         # fast_sums holds one row per (target, part, effect): each part's rows are laid out
         # by target number and read at the members' numbers, sub-part maxima applied
-        for (part, effect), rows in self._sum_frame(code).partition_by(
-            ["part", "effect"], as_dict=True
-        ).items():
+        for (part, effect), rows in self._sum_frame(code).items():
             if effect not in ("deduct", "add"):
                 continue
             amount = pl.col("total")

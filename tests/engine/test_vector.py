@@ -161,7 +161,7 @@ def _charging_world(period_kind: str) -> tuple[object, dict[str, object], dict[s
     ]
     pol = policy(items, [
         card("w", "window", [dim("x", max=30), dim("z", "earned", cap=5)], period=period_kind,
-             actions=actions[1:2]),
+             actions=[*actions[1:2], {**actions[1], "target": "subject", "action": "recall"}]),
         card("p", "person", person_dims, period=period_kind, subjects={"roles": ["staff"]},
              actions=[actions[0], actions[2]]),
         card("c", "person", [dim("x", max=20)], period=period_kind,
@@ -173,6 +173,9 @@ def _charging_world(period_kind: str) -> tuple[object, dict[str, object], dict[s
     people.append({"id": "C1", "name": "首席", "role": "chief_rep", "unit": "U1"})
     people.append({"id": "S1", "name": "顶岗", "window": "W1", "substitutes_for": "P1",
                    "joined": "2024-05-06", "left": "2024-05-20"})
+    # staff who left before the quarter: not among W1's staff, his late record no veto for W1
+    people.append({"id": "P6", "name": "离岗", "window": "W1", "unit": "U1",
+                   "left": "2024-03-31"})
 
     def rec(day: str, subject: str, code: str | None, **kw: object) -> dict[str, object]:
         return {"date": day, "subject": subject, "item": code, **kw}
@@ -201,6 +204,7 @@ def _charging_world(period_kind: str) -> tuple[object, dict[str, object], dict[s
         # other months: counted by a year's scope, charged only in a period that holds them
         rec("2024-04-11", "P2", "y.01"),
         rec("2024-04-12", "W1", "x.04", count=4),
+        rec("2024-05-15", "P6", "x.04"),
         rec("2024-06-13", "P1", "x.02", count=2),
         rec("2024-06-14", "P4", "y.02", points=1),
         rec("2024-06-14", "P3", "x.04", major=False),

@@ -719,26 +719,29 @@ class VectorRun(Run):
         return values.gather(position.gather(self.member_frame(sc)["wsid"]))
 
     def staff_frame(self, sc: Scorecard) -> pl.DataFrame:
-        """(idx of the window member, staff subject) for the staff of each window member."""
+        """(idx of the window member, staff_sid) for the staff in post of each window member."""
         key = ("__staff__", sc.id)
         frame: pl.DataFrame | None = self._vec.get(key)
         if frame is None:
-            people, staff_of = self.org.people, self.index.staff
-            links = [(i, p) for i, w in enumerate(self.members[sc.id]) for p in staff_of.get(w, ())]
-            # in post all period long unless dates say otherwise; only then ask the calendar
-            dated = {p for _, p in links if people[p].joined or people[p].left}
-            idle = {p for p in dated if not self.workdays_of(p)}
-            if idle:
-                links = [(i, p) for i, p in links if p not in idle]
-            number = self.ids().number
-            frame = pl.DataFrame(
-                {
-                    "idx": [i for i, _ in links],
-                    "staff": [p for _, p in links],
-                    "staff_sid": [number[p] for _, p in links],
-                },
-                schema={"idx": pl.UInt32(), "staff": pl.String(), "staff_sid": pl.UInt32()},
+            ids = self.ids()
+            frame = (
+                self.member_frame(sc)
+                .select("idx", wsid="sid")
+                .join(ids.links["staff"], on="wsid", how="inner")
+                .select("idx", staff_sid="tsid")
             )
+            # in post all period long unless dates say otherwise; only then ask the calendar
+            idle = [
+                ids.number[p.id]
+                for p in self.org.people.values()
+                if (p.joined or p.left)
+                and p.window
+                and p.role == "staff"
+                and not p.substitutes_for
+                and not self.workdays_of(p.id)
+            ]
+            if idle:
+                frame = frame.filter(~pl.col("staff_sid").is_in(idle))
             self._vec[key] = frame
         return frame
 
@@ -1262,10 +1265,11 @@ class VectorRun(Run):
         once per window of the subjects a rule holds for, not once per subject.
         """
         out: dict[str, list[str]] = {}
-        people, windows, chief_reps = self.org.people, self.org.windows, self.index.chief_reps
+        people, windows = self.org.people, self.org.windows
         # a member's window is a window member itself, else the person's window (what the
         # member frame holds, unless an id names both a person and a window)
         ambiguous = bool(people.keys() & windows.keys())
+        chief_reps = self.index.chief_reps if ambiguous else {}
         for sc in self.scorecards:
             for rule in sc.actions:
                 if rule.target != "chief_rep":
@@ -1283,15 +1287,17 @@ class VectorRun(Run):
                         else:
                             person = people.get(other)
                             reached.append(person.window if person else None)
+                    chiefs = [c for w in dict.fromkeys(reached) if w for c in chief_reps.get(w, ())]
                 else:
-                    reached = self.member_frame(sc)["window"].filter(hits).unique().to_list()
-                for window in dict.fromkeys(reached):
-                    if window is None:
-                        continue
-                    for chief in chief_reps.get(window, []):
-                        actions = out.setdefault(chief, [])
-                        if rule.action not in actions:
-                            actions.append(rule.action)
+                    ids = self.ids()
+                    windows_hit = self.member_frame(sc).filter(hits)["wsid"].drop_nulls().unique()
+                    links = ids.links["chief_rep"]
+                    found = links.filter(pl.col("wsid").is_in(windows_hit.implode()))["tsid"]
+                    chiefs = ids.names.gather(found).to_list()
+                for chief in chiefs:
+                    actions = out.setdefault(chief, [])
+                    if rule.action not in actions:
+                        actions.append(rule.action)
         return out
 
     def result(self, subjects: Any = None, trace: bool = False) -> Any:

@@ -922,16 +922,28 @@ class VectorRun(Run):
         out: list[Decimal | None] = []
         assert self.policy.schedule is not None
         types = tuple(self.policy.schedule.excused)
+        people, leave_rows = self.org.people, self.index.leave
+        # a person in post all period with no leave rows has the period's value: worked out
+        # once, by the same formula, for the first such person
+        plain: Decimal | None = None
         for s, need in zip(self.members[sc.id], needed.to_list(), strict=True):
             if not need:
                 out.append(None)
                 continue
-            env = SubjectEnv(self, s, {})
-            if env.person is None:
+            person = people.get(s)
+            if person is None:
                 out.append(None)
                 continue
+            simple = person.joined is None and person.left is None and not leave_rows.get(s)
+            if simple and plain is not None:
+                out.append(plain)
+                continue
+            env = SubjectEnv(self, s, {})
             leave = _count_leave(env, types, "period", True)
-            out.append(Decimal(per_day) * (_workdays(env) - leave))
+            value = Decimal(per_day) * (_workdays(env) - leave)
+            if simple:
+                plain = value
+            out.append(value)
         return pl.Series(out, dtype=VDEC)
 
     def has_attendance_series(self, sc: Scorecard) -> pl.Series:

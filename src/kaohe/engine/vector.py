@@ -634,7 +634,10 @@ class VectorRun(Run):
             members = self.members[sc.id]
             people = self.org.people
             number = self.ids().number
-            windows = [p.window if p else s for s, p in zip(members, map(people.get, members), strict=True)]
+            windows = [
+                p.window if p else s
+                for s, p in zip(members, map(people.get, members), strict=True)
+            ]
             frame = pl.DataFrame(
                 {
                     "subject": members,
@@ -706,9 +709,7 @@ class VectorRun(Run):
         found = links.select("idx", place=position.gather(links["sid"])).filter(
             pl.col("place").is_not_null()
         )
-        return Grouped(
-            found.select("idx", value=values.cast(VDEC).gather(found["place"]))
-        )
+        return Grouped(found.select("idx", value=values.cast(VDEC).gather(found["place"])))
 
     def window_values(self, sc: Scorecard, compute: Callable[[Scorecard], pl.Series]) -> pl.Series:
         """A window-level column mapped onto the members' windows."""

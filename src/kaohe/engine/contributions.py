@@ -556,11 +556,21 @@ def fast_sums(
         else pl.lit(False)
     )
     scaled = records.filter(part_day) if "_scale" in records.columns else records.clear()
+    # what the ledger holds, in one parallel pass: which optional keys and flags occur, its
+    # date range, and whether any count is below one
+    facts = records.select(
+        *(pl.col(c).is_not_null().any().alias(c) for c in ("dimension", "points")),
+        *(pl.col(c).any().alias(c) for c in ("major", "exempt", "already_deducted")),
+        pl.col("date").min().alias("first"),
+        pl.col("date").max().alias("last"),
+        pl.col("date").null_count().alias("undated"),
+        (pl.col("count") < 1).any().alias("bad_count"),
+    ).row(0, named=True)
     # the group-by over the whole ledger is the one expensive step, so it is keyed on as little
     # as possible: subject and item, plus only those other keys that vary in these records
     # (all-empty columns, flags nobody set, a single calendar month are constants, not keys)
-    optional = [c for c in ("dimension", "points") if records[c].null_count() < records.height]
-    flags = [c for c in ("major", "exempt", "already_deducted") if bool(records[c].any())]
+    optional = [c for c in ("dimension", "points") if facts[c]]
+    flags = [c for c in ("major", "exempt", "already_deducted") if facts[c]]
     by: list[pl.Expr] = [*map(pl.col, optional)]
     constants: dict[str, pl.Expr] = {
         c: pl.lit(None, dtype=records.schema[c])
@@ -587,10 +597,10 @@ def fast_sums(
         by.append(part_day.alias("_part_day"))
     else:
         constants["_part_day"] = pl.lit(False)
-    first, last = records["date"].min(), records["date"].max()
+    first, last = facts["first"], facts["last"]
     span = (
         (first, last)
-        if isinstance(first, date) and isinstance(last, date) and not records["date"].null_count()
+        if isinstance(first, date) and isinstance(last, date) and not facts["undated"]
         else None
     )
     months = 0  # calendar months the records span, when the month is a key
@@ -601,7 +611,7 @@ def fast_sums(
         if span is not None:
             months = _month_number(span[1]) - _month_number(span[0]) + 1
     # a count below one fails validation; the full check then names the first bad row
-    if records.height and bool((records["count"] < 1).any()):
+    if facts["bad_count"]:
         validate_records(policy, org, records)
 
     # the item as a policy Enum is a cheaper key than its text; a code the policy does not

@@ -573,7 +573,9 @@ def _to_python(series: pl.Series) -> list[Any]:
         # values repeat (scores 30.00, 0.00 …), so each distinct text is parsed once (a
         # Decimal is immutable: sharing one object is safe)
         texts = series.cast(pl.String()).to_list()
-        parsed: dict[str | None, Decimal | None] = {v: Decimal(v) for v in set(texts) if v}
+        parsed: dict[str | None, Decimal | None] = {
+            v: Decimal(v) for v in set(texts) if v is not None
+        }
         parsed[None] = None
         return list(map(parsed.__getitem__, texts))
     return list(series.to_list())

@@ -247,12 +247,15 @@ def test_big_tables_checked_as_small_ones(
 def test_cli_names_the_parquet_row(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Bad Parquet input is one line naming table, row and field, and exit code 2.
 
-    Loading names the file too; a value the engine refuses when scoring (a
-    negative count) is reported as the engine words it, as before.
+    Loading names the file, and so does a value the engine refuses only when
+    scoring (a negative count).
     """
     for name, message in (
         ("people window unknown", "{folder}/people.parquet: people row 7 field 'window': "),
-        ("records count negative", "kaohe score: records row 7 field 'count': count must be "),
+        (
+            "records count negative",
+            "kaohe score: {folder}/records.parquet: records row 7 field 'count': count must be ",
+        ),
     ):
         folder = _write(tmp_path / name.replace(" ", "-"), CHANGES[name](_world()))
         args = ["score", "--policy", "guangde-2023", "--period", "2023-10", "--data", str(folder)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from itertools import chain
 from typing import TypeVar
 
 import polars as pl
@@ -82,13 +83,21 @@ def item_table(policy: Policy) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def _checks(policy: Policy, org: Org) -> list[tuple[pl.Expr, str, str]]:
-    subjects = list(org.people) + list(org.windows)
+def _checks(
+    policy: Policy, org: Org, known: pl.Expr | None = None
+) -> list[tuple[pl.Expr, str, str]]:
+    """The record checks: (a bad row's condition, its field, its message).
+
+    ``known``: whether a row's subject is in the organisation, when the caller
+    has already worked that out (by subject numbers) instead of by the text.
+    """
+    if known is None:
+        known = pl.col("subject").is_in(list(org.people) + list(org.windows))
     dims_all = {d.code: d for sc in policy.scorecards for d in sc.dimensions}
     free_dims = [c for c, d in dims_all.items() if d.kind in ("deduct", "earned")]
     item, dim, points = pl.col("item"), pl.col("dimension"), pl.col("points")
     return [
-        (~pl.col("subject").is_in(subjects), "subject", "unknown subject {subject!r}"),
+        (~known, "subject", "unknown subject {subject!r}"),
         (item.is_null() & dim.is_null(), "item", "give an item code or a dimension code"),
         (
             item.is_not_null() & pl.col("i_dimension").is_null(),
@@ -187,7 +196,12 @@ def validate_records(policy: Policy, org: Org, records: pl.DataFrame) -> pl.Data
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 
-def _magnitude(frame: FrameT, dim_effects: dict[str, str]) -> FrameT:
+def _unit_points(scaled: bool = False) -> pl.Expr:
+    """The points of one event of a record (before ``count`` and exemption), unrounded.
+
+    The record's own points or the item's, aggravated when ``major``; with
+    ``scaled``, times the share of a day of a derived part-day row.
+    """
     base = pl.coalesce(pl.col("points"), pl.col("i_points"))
     major = (
         pl.when(pl.col("major") & pl.col("i_major_points").is_not_null())
@@ -196,10 +210,15 @@ def _magnitude(frame: FrameT, dim_effects: dict[str, str]) -> FrameT:
         .then(base * pl.col("i_major_mult"))
         .otherwise(base)
     )
-    count = pl.col("count").fill_null(1)
-    if "_scale" in frame.collect_schema().names():
+    if scaled:
         # derived rows for part of a day (half a day of 事假) carry their share of the points
         major = major * pl.col("_scale").fill_null(Decimal(1)).cast(DEC)
+    return major
+
+
+def _magnitude(frame: FrameT, dim_effects: dict[str, str]) -> FrameT:
+    major = _unit_points("_scale" in frame.collect_schema().names())
+    count = pl.col("count").fill_null(1)
     magnitude = (
         pl.when(pl.col("exempt")).then(pl.lit(Decimal(0), dtype=DEC)).otherwise(major * count)
     ).cast(DEC)
@@ -425,8 +444,89 @@ def monthly_counts(frame: FrameT) -> FrameT:
     return frame.group_by(keys).agg(pl.col("count").fill_null(1).sum().alias("n"))
 
 
+class SubjectIds:
+    """The organisation's subjects numbered 0, 1, 2 …, and who a record on each is charged to.
+
+    A province's ledger aggregates to about a million (subject, item) rows. Pricing them and
+    charging them to windows, chief reps and staff by the subject's text would hash those
+    strings again at every step; numbered once per organisation, the same steps are gathers
+    and joins on small integers. Names the organisation only refers to (a window a person
+    names that is not in its window list) are numbered too, after its own subjects, so that
+    charging by number follows the charging by text exactly.
+    """
+
+    def __init__(self, org: Org) -> None:
+        people, windows = org.people, org.windows
+        names = list(people)
+        names += [w for w in windows if w not in people]
+        self.known = len(names)  # numbers below this are the organisation's own subjects
+        number = {s: i for i, s in enumerate(names)}
+        chief_windows = [
+            (p.id, org.chief_rep_windows(p))
+            for p in people.values()
+            if p.role == "chief_rep" and not p.substitutes_for
+        ]
+        referenced = dict.fromkeys(
+            chain(
+                (p.substitutes_for for p in people.values() if p.substitutes_for),
+                (p.window for p in people.values() if p.window),
+                (w for _, ws in chief_windows for w in ws),
+            )
+        )
+        for name in referenced:
+            if name not in number:
+                number[name] = len(number)
+                names.append(name)
+        n = len(names)
+        canon = list(range(n))
+        window: list[int | None] = [None] * n
+        staff_windows: list[int] = []
+        staff_people: list[int] = []
+        for p in people.values():
+            if p.substitutes_for:
+                canon[number[p.id]] = number[p.substitutes_for]
+            if p.window:
+                window[number[p.id]] = number[p.window]
+                if p.role == "staff" and not p.substitutes_for:
+                    staff_windows.append(number[p.window])
+                    staff_people.append(number[p.id])
+        for w in windows:
+            window[number[w]] = number[w]
+        self.number = number
+        self.names = pl.Series("subject", names, dtype=pl.String())
+        self.frame = pl.DataFrame(
+            {"subject": self.names, "sid": pl.int_range(0, n, dtype=pl.UInt32(), eager=True)}
+        )
+        # whose record it is for counting and charging: a substitute's records are the person's
+        self.canon = pl.Series("canon", canon, dtype=pl.UInt32())
+        self.window = pl.Series("window", window, dtype=pl.UInt32())
+        link = {"wsid": pl.UInt32(), "tsid": pl.UInt32()}
+        chief_links = [(number[w], number[c]) for c, ws in chief_windows for w in ws]
+        self.links = {
+            "chief_rep": pl.DataFrame(
+                {"wsid": [w for w, _ in chief_links], "tsid": [c for _, c in chief_links]},
+                schema=link,
+            ),
+            "staff": pl.DataFrame({"wsid": staff_windows, "tsid": staff_people}, schema=link),
+        }
+
+
+SUMS_SCHEMA: dict[str, pl.DataType] = {
+    "tsid": pl.UInt32(),
+    "dimension": pl.String(),
+    "part": pl.String(),
+    "effect": pl.String(),
+    "total": DEC,
+}
+
+
 def fast_sums(
-    policy: Policy, org: Org, records: pl.DataFrame, start: date, end: date
+    policy: Policy,
+    org: Org,
+    records: pl.DataFrame,
+    start: date,
+    end: date,
+    ids: SubjectIds | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Points per (target, dimension, part, effect) and record counts per subject, item and month.
 
@@ -437,7 +537,14 @@ def fast_sums(
     items (whose points depend on record order) take the row path of
     :func:`resolve`. When a check fails, :func:`validate_records` reports the
     first bad row precisely.
+
+    Subjects are numbers of ``ids`` (:class:`SubjectIds`). The sums have the
+    columns of :data:`SUMS_SCHEMA` (``tsid``: the target's number); the counters
+    ``sid`` (the subject a substitute stands for), ``item`` (the policy's codes
+    as an Enum), ``dimension`` (the record's own, for records without an item),
+    ``date`` (the month), the three flags and ``n``.
     """
+    ids = ids if ids is not None else SubjectIds(org)
     counted = {
         c for it in policy.items if it.threshold for c in (it.code, *it.threshold.counts_with)
     }
@@ -448,13 +555,23 @@ def fast_sums(
         if "_scale" in records.columns
         else pl.lit(False)
     )
-    scaled = records.filter(part_day)
+    scaled = records.filter(part_day) if "_scale" in records.columns else records.clear()
+    # what the ledger holds, in one parallel pass: which optional keys and flags occur, its
+    # date range, and whether any count is below one
+    facts = records.select(
+        *(pl.col(c).is_not_null().any().alias(c) for c in ("dimension", "points")),
+        *(pl.col(c).any().alias(c) for c in ("major", "exempt", "already_deducted")),
+        pl.col("date").min().alias("first"),
+        pl.col("date").max().alias("last"),
+        pl.col("date").null_count().alias("undated"),
+        (pl.col("count") < 1).any().alias("bad_count"),
+    ).row(0, named=True)
     # the group-by over the whole ledger is the one expensive step, so it is keyed on as little
     # as possible: subject and item, plus only those other keys that vary in these records
     # (all-empty columns, flags nobody set, a single calendar month are constants, not keys)
-    optional = [c for c in ("dimension", "points") if records[c].null_count() < records.height]
-    flags = [c for c in ("major", "exempt", "already_deducted") if bool(records[c].any())]
-    by: list[pl.Expr] = [pl.col("subject"), pl.col("item"), *map(pl.col, optional)]
+    optional = [c for c in ("dimension", "points") if facts[c]]
+    flags = [c for c in ("major", "exempt", "already_deducted") if facts[c]]
+    by: list[pl.Expr] = [*map(pl.col, optional)]
     constants: dict[str, pl.Expr] = {
         c: pl.lit(None, dtype=records.schema[c])
         for c in ("dimension", "points")
@@ -480,93 +597,299 @@ def fast_sums(
         by.append(part_day.alias("_part_day"))
     else:
         constants["_part_day"] = pl.lit(False)
-    first, last = records["date"].min(), records["date"].max()
-    if (
-        isinstance(first, date)
-        and isinstance(last, date)
-        and records["date"].null_count() == 0
-        and (first.year, first.month) == (last.year, last.month)
-    ):
-        constants["date"] = pl.lit(first.replace(day=1), dtype=pl.Date())
+    first, last = facts["first"], facts["last"]
+    span = (
+        (first, last)
+        if isinstance(first, date) and isinstance(last, date) and not facts["undated"]
+        else None
+    )
+    months = 0  # calendar months the records span, when the month is a key
+    if span is not None and _month_number(span[0]) == _month_number(span[1]):
+        constants["date"] = pl.lit(span[0].replace(day=1), dtype=pl.Date())
     else:
-        by.append(pl.col("date").dt.truncate("1mo"))
+        by.append(pl.col("date").dt.truncate("1mo").alias("date"))
+        if span is not None:
+            months = _month_number(span[1]) - _month_number(span[0]) + 1
     # a count below one fails validation; the full check then names the first bad row
-    if records.height and bool((records["count"] < 1).any()):
+    if facts["bad_count"]:
         validate_records(policy, org, records)
 
-    def grouped(keys: list[pl.Expr]) -> pl.DataFrame:
-        return (
-            records.lazy()
-            .group_by(keys)
-            .agg(pl.col("count").fill_null(1).sum().alias("count"))
-            .with_columns(pl.col("item").cast(pl.String()), **unpacked, **constants)
-            .with_columns(_first=pl.col("date"))
-            .collect()
-        )
-
     # the item as a policy Enum is a cheaper key than its text; a code the policy does not
-    # know makes the cast fail, and the text is the key (validation then names the row)
+    # know makes the cast fail, and validation then names the row
     codes = pl.Enum(sorted({it.code for it in policy.items}))
     try:
-        agg = grouped([pl.col("subject"), pl.col("item").cast(codes), *by[2:]])
+        agg = _group_ledger(records, ids, codes, by, optional, months, span[0] if span else None)
     except pl.exceptions.InvalidOperationError:
-        agg = grouped(by)
-    # one row per aggregated group stands in for its records in the checks
-    probe = agg
-    checks = _checks(policy, org)
-    joined = probe.join(item_table(policy), on="item", how="left")
-    if joined.select(pl.any_horizontal([c.fill_null(False) for c, _, _ in checks]).any()).item():
         validate_records(policy, org, records)  # raises with the first bad row
-    subst = {p.id: p.substitutes_for for p in org.people.values() if p.substitutes_for}
+        raise
+    agg = agg.with_columns(**unpacked, **constants)
+
+    # one row per distinct pricing key (item, and the optional keys) stands in for all the
+    # aggregated rows with that key in the checks; subjects are checked by their numbers
+    keys = ["item", *optional] + (["_flags"] if flags else [])
+    items = item_table(policy).with_columns(pl.col("item").cast(codes))
+    probe = agg.unique(subset=keys).join(items, on="item", how="left")
+    checks = _checks(policy, org, known=pl.lit(True))
+    unknown_subject = agg["sid"].null_count() > 0 or bool((agg["sid"] >= ids.known).any())
+    if (
+        unknown_subject
+        or probe.select(pl.any_horizontal([c.fill_null(False) for c, _, _ in checks]).any()).item()
+    ):
+        validate_records(policy, org, records)  # raises with the first bad row
+    agg = agg.with_columns(sid=pl.lit(ids.canon).gather(pl.col("sid")))
     counters = agg.select(
-        pl.col("subject").replace(subst) if subst else pl.col("subject"),
-        "item",
-        pl.coalesce(
-            pl.col("item").replace_strict(
-                {i.code: i.dimension for i in policy.items}, default=None, return_dtype=pl.String()
-            ),
-            pl.col("dimension"),
-        ).alias("dimension"),
-        "date",
-        "major",
-        "exempt",
-        "already_deducted",
+        "sid", "item", "dimension", "date", "major", "exempt", "already_deducted",
         pl.col("count").alias("n"),
-    )
+    )  # fmt: skip
+
     # groups are calendar months and periods are whole months, quarters or years
-    in_period = agg.filter(
-        pl.col("_first").is_between(start, end)
+    rows = agg.filter(
+        pl.col("date").is_between(start, end)
         & ~pl.col("item").is_in(list(counted)).fill_null(False)
         & ~pl.col("_part_day")
     )
-    keys = ["subject", "item", "dimension", "points", "major", "exempt", "already_deducted"]
-    rows = in_period.with_columns(
-        # an aggregated row stands for many records: it has no single row number (the sums
-        # do not need one)
-        _row=pl.lit(None, dtype=pl.Int64()),
-        note=pl.lit(None, dtype=pl.String()),
-        date=pl.col("_first"),
-    ).select(["_row", "date", *keys, "count", "note"])
-    priced = (
-        resolve(policy, org, rows, start, end, checked=True)
-        if rows.height
-        else pl.DataFrame(schema=CONTRIB_SCHEMA)
-    )
-    sums = priced.group_by(["target", "dimension", "part", "effect"]).agg(
-        pl.col("magnitude").sum().alias("total")
+    sums = _charge(policy, ids, rows, probe, keys) if rows.height else pl.DataFrame(
+        schema=SUMS_SCHEMA
     )
     threshold_rows = pl.concat(
-        [records.filter(pl.col("item").is_in(list(counted))), scaled], how="diagonal_relaxed"
+        [records.filter(pl.col("item").is_in(list(counted))) if counted else records.clear(), scaled],
+        how="diagonal_relaxed",
     )
     if threshold_rows.height:
         extra = resolve(policy, org, threshold_rows, start, end)
         if extra.height:
-            more = extra.group_by(["target", "dimension", "part", "effect"]).agg(
-                pl.col("magnitude").sum().alias("total")
+            more = (
+                extra.group_by(["target", "dimension", "part", "effect"])
+                .agg(pl.col("magnitude").sum().alias("total"))
+                .join(ids.frame.rename({"subject": "target", "sid": "tsid"}), on="target")
+                .select(list(SUMS_SCHEMA))
             )
             sums = (
                 pl.concat([sums, more])
-                .group_by(["target", "dimension", "part", "effect"])
+                .group_by(["tsid", "dimension", "part", "effect"])
                 .agg(pl.col("total").sum())
             )
     return sums, counters
+
+
+def _month_number(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _group_ledger(
+    records: pl.DataFrame,
+    ids: SubjectIds,
+    codes: pl.Enum,
+    by: list[pl.Expr],
+    optional: list[str],
+    months: int,
+    first: date | None,
+) -> pl.DataFrame:
+    """The one pass over the ledger: record counts per subject number, item and ``by`` keys.
+
+    The subject's text is replaced by its number (a join with the organisation's
+    few thousand names; an unknown subject gets none) and the item by its policy
+    code. When no optional key varies, all keys are packed into one integer —
+    a group-by on one integer column is markedly cheaper than on several
+    columns — and unpacked on the million aggregated rows afterwards.
+    """
+    subject = pl.col("subject")
+    if records.schema["subject"] != pl.String():
+        subject = subject.cast(pl.String())
+    ledger = (
+        records.lazy()
+        .select(subject, pl.col("item").cast(codes), "count", "date", *optional,
+                "major", "exempt", "already_deducted", *(["_scale"] if "_scale" in records.columns else []))
+        .join(ids.frame.lazy(), on="subject", how="left")
+    )  # fmt: skip
+    count = pl.col("count").fill_null(1).sum().alias("count")
+    n_ids, n_codes = ids.frame.height, len(codes.categories)
+    # (name, value as a small non-negative integer, how many values it takes)
+    fields: list[tuple[str, pl.Expr, int]] = [
+        ("sid", pl.col("sid").fill_null(n_ids), n_ids + 1),
+        ("item", pl.col("item").to_physical().cast(pl.UInt32()).fill_null(n_codes), n_codes + 1),
+    ]
+    packable = not optional
+    for expr in by:
+        name = expr.meta.output_name()
+        if name == "_flags":
+            fields.append((name, expr, 8))
+        elif name == "_part_day":
+            fields.append((name, expr, 2))
+        elif name == "date" and months and first is not None:
+            base = _month_number(first)
+            month = pl.col("date").dt.year().cast(pl.Int64()) * 12 + pl.col("date").dt.month() - 1
+            fields.append((name, month - base, months))
+        else:
+            packable = False
+    size = 1
+    for _, _, n in fields:
+        size *= n
+    if not packable or size >= 2**63:
+        return (
+            ledger.group_by([pl.col("sid"), pl.col("item"), *by])
+            .agg(count)
+            .collect()
+        )
+    dtype = pl.UInt32() if size < 2**32 else pl.UInt64()  # the narrower, the faster
+    key = pl.lit(0, dtype=dtype)
+    for _, value, n in fields:
+        key = key * n + value.cast(dtype)
+    grouped = ledger.group_by(key.alias("_key")).agg(count).collect()
+    unpacked: dict[str, pl.Expr] = {}
+    rest = pl.col("_key")
+    for name, _, n in reversed(fields):
+        unpacked[name] = rest % n
+        rest = rest // n
+    sid, item = unpacked["sid"], unpacked["item"]
+    columns: dict[str, pl.Expr] = {
+        "sid": pl.when(sid < n_ids).then(sid).cast(pl.UInt32()),
+        "item": pl.lit(pl.Series(codes.categories).cast(codes)).gather(
+            pl.when(item < n_codes).then(item)
+        ),
+    }
+    if "_flags" in unpacked:
+        columns["_flags"] = unpacked["_flags"].cast(pl.Int8())
+    if "_part_day" in unpacked:
+        columns["_part_day"] = unpacked["_part_day"] == 1
+    if "date" in unpacked and first is not None:
+        month = unpacked["date"].cast(pl.Int64()) + _month_number(first)
+        columns["date"] = pl.date(month // 12, month % 12 + 1, 1)
+    return grouped.select(**columns, count="count")
+
+
+def _charge(
+    policy: Policy, ids: SubjectIds, rows: pl.DataFrame, probe: pl.DataFrame, keys: list[str]
+) -> pl.DataFrame:
+    """Price aggregated rows by their item and charge them to their targets, by numbers.
+
+    Every aggregated row with the same pricing key has the same points per event,
+    dimension, part and effect, so those are worked out once per key by the row
+    path's own expressions (:func:`_magnitude`). Rows are then summed per
+    subject, (dimension, part, effect) and set of charges before they are charged:
+    all of a subject's records of one charge set reach the same targets. A
+    share other than 1 is applied to each aggregated row before summing, as the
+    row path applies it to each of its rows.
+    """
+    charges: dict[str, list[tuple[str, Decimal]]] = {
+        it.code: [(c.to, c.share) for c in it.charge] for it in policy.items
+    }
+    # a class of items: the charges (in the order the row path makes them) and whether one
+    # record's targets are charged once each (items with several charges); a record without
+    # an item goes to its subject
+    classes: dict[tuple[tuple[tuple[str, Decimal], ...], bool], int] = {}
+    class_of: dict[str, int] = {}
+    for code, cs in charges.items():
+        key = (tuple(sorted(set(cs))), len(cs) > 1)
+        class_of[code] = classes.setdefault(key, len(classes))
+    no_item = classes.setdefault(((("subject", Decimal(1)),), False), len(classes))
+
+    # where the points go (the key's own dimension column is the record's: kept for the join)
+    resolved = _magnitude(
+        probe.with_columns(count=pl.lit(1, dtype=pl.Int64())), _dim_effects(policy)
+    ).select("dimension", "part", "effect")
+    dpe = resolved.unique().with_row_index("dpe")
+    priced = pl.concat(
+        [
+            probe.select(
+                *keys,
+                "exempt",
+                _unit=_unit_points(),
+                cclass=pl.col("item")
+                .cast(pl.String())
+                .replace_strict(class_of, default=no_item, return_dtype=pl.UInt32()),
+            ),
+            resolved.join(dpe, on=["dimension", "part", "effect"], how="left", nulls_equal=True)
+            .select("dpe"),
+        ],
+        how="horizontal",
+    )
+    shares = sorted({share for key in classes for _, share in key[0]})
+    magnitude = (
+        pl.when(pl.col("exempt"))
+        .then(pl.lit(Decimal(0), dtype=DEC))
+        .otherwise(pl.col("_unit") * pl.col("count"))
+    ).cast(DEC)
+    amounts = {
+        share: (
+            pl.col("magnitude")
+            if share == 1
+            else (pl.col("magnitude") * pl.lit(share, dtype=DEC)).cast(DEC)
+        ).alias(f"m{i}")
+        for i, share in enumerate(shares)
+    }
+    column = {share: f"m{i}" for i, share in enumerate(shares)}
+    # one integer key (subject, destination, class) groups faster than three columns; the
+    # steps run as one query, without materialising what lies between them
+    n_dpe, n_class = dpe.height, len(classes)
+    wide = pl.UInt32() if ids.frame.height * n_dpe * n_class < 2**32 else pl.UInt64()
+    reduced = (
+        rows.lazy()
+        .select("sid", *keys, "count")
+        .join(
+            priced.lazy().select(*keys, "_unit", "exempt", "dpe", "cclass"),
+            on=keys,
+            how="left",
+            nulls_equal=True,
+        )
+        .select("sid", "dpe", "cclass", magnitude.alias("magnitude"))
+        .group_by(
+            (
+                (pl.col("sid").cast(wide) * n_dpe + pl.col("dpe").cast(wide)) * n_class
+                + pl.col("cclass").cast(wide)
+            ).alias("_key")
+        )
+        .agg([amount.sum() for amount in amounts.values()])
+        .select(
+            (pl.col("_key") // (n_dpe * n_class)).cast(pl.UInt32()).alias("sid"),
+            ((pl.col("_key") // n_class) % n_dpe).cast(pl.UInt32()).alias("dpe"),
+            (pl.col("_key") % n_class).cast(pl.UInt32()).alias("cclass"),
+            *column.values(),
+        )
+        .collect()
+    )
+    present = set(reduced["cclass"].unique().to_list())
+    parts: list[pl.LazyFrame] = []
+    for (kinds, several), cid in classes.items():
+        if cid not in present:
+            continue
+        mine = reduced.lazy().filter(pl.col("cclass") == cid)
+        if several:
+            mine = mine.with_row_index("_rid")
+        rid = ["_rid"] if several else []
+        pieces = []
+        for kind, share in kinds:
+            m = pl.col(column[share]).alias("total")
+            if kind == "subject":
+                piece = mine.select(*rid, pl.col("sid").alias("tsid"), "dpe", m)
+            elif kind == "window":
+                window = pl.lit(ids.window).gather(pl.col("sid")).alias("tsid")
+                piece = mine.select(*rid, window, "dpe", m)
+            else:
+                piece = (
+                    mine.with_columns(wsid=pl.lit(ids.window).gather(pl.col("sid")))
+                    .join(ids.links[kind].lazy(), on="wsid", how="inner")
+                    .select(*rid, "tsid", "dpe", m)
+                )
+            pieces.append(piece.filter(pl.col("tsid").is_not_null()))
+        joined = pl.concat(pieces)
+        if several:
+            # a target reached by two of a record's charges is charged once, by the first
+            joined = joined.unique(["_rid", "tsid"], keep="first", maintain_order=True).drop("_rid")
+        parts.append(joined)
+    if not parts:
+        return pl.DataFrame(schema=SUMS_SCHEMA)
+    target = pl.UInt32() if ids.frame.height * n_dpe < 2**32 else pl.UInt64()
+    return (
+        pl.concat(parts)
+        .group_by((pl.col("tsid").cast(target) * n_dpe + pl.col("dpe").cast(target)).alias("_key"))
+        .agg(pl.col("total").sum())
+        .select(
+            tsid=(pl.col("_key") // n_dpe).cast(pl.UInt32()),
+            dpe=(pl.col("_key") % n_dpe).cast(pl.UInt32()),
+            total="total",
+        )
+        .join(dpe.lazy().with_columns(pl.col("dpe").cast(pl.UInt32())), on="dpe")
+        .select(list(SUMS_SCHEMA))
+        .collect()
+    )

@@ -31,12 +31,17 @@ def grade_pool(run: Run, sc: Scorecard, pool: Pool) -> dict[str, Any]:
     assigned: set[str] = set()
     quotas: dict[str, int] = {}
     trace = run.grade_trace
+    tracing = run.want_trace  # a batch run keeps no trace lines: none are written
+
+    def check(text: object, where: str, extra: dict[str, Any] | None = None) -> Any:
+        return run.evaluator(sc, text, f"pool {pool.id}.{where}", extra)
 
     def counted() -> list[str]:
         live = [s for s in members if s not in excluded]
         if pool.counted is None:
             return live
-        return [s for s in live if run.evaluate(pool.counted, s, f"pool {pool.id}.counted")]
+        holds = check(pool.counted, "counted")
+        return [s for s in live if holds(s)]
 
     def graded_members() -> list[str]:
         return [s for s in members if s not in excluded and s not in not_graded]
@@ -50,30 +55,32 @@ def grade_pool(run: Run, sc: Scorecard, pool: Pool) -> dict[str, Any]:
         extra = env_extra()
         if step.exclude is not None:
             rule = step.exclude
+            holds = check(rule.when, "exclude", extra)
             for s in members:
-                if s not in excluded and run.evaluate(
-                    rule.when, s, f"pool {pool.id}.exclude", extra
-                ):
+                if s not in excluded and holds(s):
                     excluded.add(s)
                     grades[s] = rule.grade
-                    trace[s].append(TraceEntry("exclude", f"不参加评比：{rule.reason}"))
+                    if tracing:
+                        trace[s].append(TraceEntry("exclude", f"不参加评比：{rule.reason}"))
         elif step.not_graded is not None:
             ng = step.not_graded
+            holds = check(ng.when, "not_graded", extra)
             for s in graded_members():
-                if s not in assigned and run.evaluate(
-                    ng.when, s, f"pool {pool.id}.not_graded", extra
-                ):
+                if s not in assigned and holds(s):
                     not_graded.add(s)
                     assigned.add(s)
                     grades[s] = ng.grade
-                    trace[s].append(TraceEntry("grade", f"{ng.grade}：{ng.reason}"))
+                    if tracing:
+                        trace[s].append(TraceEntry("grade", f"{ng.grade}：{ng.reason}"))
         elif step.force is not None:
             fr = step.force
+            holds = check(fr.when, "force", extra)
             for s in graded_members():
-                if s not in assigned and run.evaluate(fr.when, s, f"pool {pool.id}.force", extra):
+                if s not in assigned and holds(s):
                     assigned.add(s)
                     grades[s] = fr.grade
-                    trace[s].append(TraceEntry("grade", f"直接评为{fr.grade}：{fr.reason}"))
+                    if tracing:
+                        trace[s].append(TraceEntry("grade", f"直接评为{fr.grade}：{fr.reason}"))
         elif step.quota is not None:
             q = step.quota
             n_places = (
@@ -94,6 +101,7 @@ def grade_pool(run: Run, sc: Scorecard, pool: Pool) -> dict[str, Any]:
             quotas[q.grade] = n_places
             _fill_quota(
                 run,
+                sc,
                 pool,
                 q,
                 members,
@@ -107,45 +115,52 @@ def grade_pool(run: Run, sc: Scorecard, pool: Pool) -> dict[str, Any]:
             )
         elif step.band is not None:
             b = step.band
+            minimum = check(b.min_score, "band", extra) if b.min_score is not None else None
             for s in sorted(graded_members(), key=lambda x: scores[x], reverse=True):
                 if s in assigned:
                     continue
-                if b.min_score is not None:
-                    floor = D(run.evaluate(b.min_score, s, f"pool {pool.id}.band", extra))
+                if minimum is not None:
+                    floor = D(minimum(s))
                     if scores[s] < floor:
                         continue
                 assigned.add(s)
                 grades[s] = b.grade
-                bound = (
-                    f"（≥ {fmt(D(run.evaluate(b.min_score, s, 'band', extra)))}）"
-                    if b.min_score is not None
-                    else ""
-                )
-                trace[s].append(TraceEntry("grade", f"{b.grade}：得分 {fmt(scores[s])}{bound}"))
+                if tracing:
+                    bound = (
+                        f"（≥ {fmt(D(run.evaluate(b.min_score, s, 'band', extra)))}）"
+                        if b.min_score is not None
+                        else ""
+                    )
+                    trace[s].append(
+                        TraceEntry("grade", f"{b.grade}：得分 {fmt(scores[s])}{bound}")
+                    )
         elif step.move is not None:
             mv = step.move
+            holds = check(mv.when, "move", extra)
             for s in graded_members():
-                if grades[s] in mv.from_grades and run.evaluate(
-                    mv.when, s, f"pool {pool.id}.move", extra
-                ):
-                    trace[s].append(TraceEntry("grade", f"{grades[s]} → {mv.to}：{mv.reason}"))
+                if grades[s] in mv.from_grades and holds(s):
+                    if tracing:
+                        trace[s].append(
+                            TraceEntry("grade", f"{grades[s]} → {mv.to}：{mv.reason}")
+                        )
                     grades[s] = mv.to
         elif step.cap is not None:
             cp = step.cap
             order = pool.grades
+            holds = check(cp.when, "cap", extra)
             for s in graded_members():
                 g = grades[s]
                 if g is None or g not in order or cp.max not in order:
                     continue
-                if order.index(g) < order.index(cp.max) and run.evaluate(
-                    cp.when, s, f"pool {pool.id}.cap", extra
-                ):
-                    trace[s].append(TraceEntry("cap", f"{g} → {cp.max}：{cp.reason}"))
+                if order.index(g) < order.index(cp.max) and holds(s):
+                    if tracing:
+                        trace[s].append(TraceEntry("cap", f"{g} → {cp.max}：{cp.reason}"))
                     grades[s] = cp.max
         elif step.flag is not None:
             fl = step.flag
+            holds = check(fl.when, "flag", extra)
             for s in graded_members():
-                if run.evaluate(fl.when, s, f"pool {pool.id}.flag", extra):
+                if holds(s) and tracing:
                     trace[s].append(TraceEntry("flag", f"提示：{fl.message}"))
 
     ranked = graded_members()
@@ -164,6 +179,7 @@ def grade_pool(run: Run, sc: Scorecard, pool: Pool) -> dict[str, Any]:
 
 def _fill_quota(
     run: Run,
+    sc: Scorecard,
     pool: Pool,
     q: Any,
     members: list[str],
@@ -176,38 +192,49 @@ def _fill_quota(
     extra: dict[str, Any],
 ) -> None:
     trace = run.grade_trace
+    tracing = run.want_trace
     candidates = sorted(
         (s for s in members if s not in assigned and s not in not_graded and s not in excluded),
         key=lambda s: scores[s],
         reverse=True,
     )
+    minimum = (
+        run.evaluator(sc, q.min_score, f"pool {pool.id}.quota.min_score", extra)
+        if q.min_score is not None
+        else None
+    )
+    vetoes = [
+        (v.reason, run.evaluator(sc, v.when, f"pool {pool.id}.quota.veto", extra))
+        for v in q.vetoes
+    ]
     eligible: list[str] = []
     for s in candidates:
-        if q.min_score is not None:
-            floor = D(run.evaluate(q.min_score, s, f"pool {pool.id}.quota.min_score", extra))
+        if minimum is not None:
+            floor = D(minimum(s))
             if scores[s] < floor:
                 continue
-        barred = [
-            v.reason
-            for v in q.vetoes
-            if run.evaluate(v.when, s, f"pool {pool.id}.quota.veto", extra)
-        ]
+        barred = [reason for reason, holds in vetoes if holds(s)]
         if barred:
-            trace[s].append(TraceEntry("veto", f"不得评为{q.grade}：{'；'.join(barred)}"))
+            if tracing:
+                trace[s].append(TraceEntry("veto", f"不得评为{q.grade}：{'；'.join(barred)}"))
             continue
         eligible.append(s)
     left = places
     taken: list[str] = []
     i = 0
     while i < len(eligible) and left > 0:
-        group = [s for s in eligible[i:] if scores[s] == scores[eligible[i]]]
+        # the candidates are in score order: a tied group is the run of equal scores from i
+        end = i + 1
+        while end < len(eligible) and scores[eligible[end]] == scores[eligible[i]]:
+            end += 1
+        group = eligible[i:end]
         if len(group) <= left or q.ties == "start_inside":
             for s in group:
                 taken.append(s)
             left -= len(group)
             i += len(group)
             continue
-        for s in group:
+        for s in group if tracing else ():
             trace[s].append(
                 TraceEntry(
                     "quota",
@@ -219,6 +246,8 @@ def _fill_quota(
     for s in taken:
         grades[s] = q.grade
         assigned.add(s)
+        if not tracing:
+            continue
         trace[s].append(
             TraceEntry(
                 "quota",

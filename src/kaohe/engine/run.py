@@ -135,18 +135,51 @@ class Run:
         return out
 
     def _assign_members(self) -> None:
+        """Each subject in post goes to the first scorecard whose filter it passes.
+
+        The same tests as :meth:`_matches`, with the scorecards of the subject's
+        type picked once and its kind looked up at most once: a province has
+        tens of thousands of people.
+        """
         start, end = self.period.start, self.period.end
-        candidates: list[tuple[str, str]] = [
-            (p.id, "person")
-            for p in self.org.people.values()
-            if not p.substitutes_for and p.in_post(start, end)
+        cards = {
+            typ: [sc for sc in self.scorecards if sc.subjects.type == typ]
+            for typ in ("person", "window")
+        }
+        members, scorecard_of = self.members, self.scorecard_of
+        kinds = {k: w.kind for k, w in self.org.windows.items()}  # what kind_of looks up
+        person_cards = [
+            (sc, f.roles, f.employment, f.kinds, f.where, members[sc.id])
+            for sc in cards["person"]
+            for f in (sc.subjects,)
         ]
-        candidates += [(w, "window") for w in self.org.windows]
-        for subject, typ in candidates:
-            for sc in self.scorecards:
-                if self._matches(sc, subject, typ):
-                    self.scorecard_of[subject] = sc
-                    self.members[sc.id].append(subject)
+        for p in self.org.people.values() if person_cards else ():
+            if p.substitutes_for or not (
+                (p.joined is None and p.left is None) or p.in_post(start, end)
+            ):
+                continue
+            for sc, roles, employment, in_kinds, where, into in person_cards:
+                if roles is not None and p.role not in roles:
+                    continue
+                if employment is not None and p.employment not in employment:
+                    continue
+                if in_kinds is not None:
+                    if p.id in kinds:
+                        kind: str | None = kinds[p.id]
+                    else:
+                        kind = kinds.get(p.window) if p.window else None
+                    if kind not in in_kinds:
+                        continue
+                if where is not None and not self.evaluate(where, p.id, "subjects.where"):
+                    continue
+                scorecard_of[p.id] = sc
+                into.append(p.id)
+                break
+        for w in self.org.windows:
+            for sc in cards["window"]:
+                if self._matches(sc, w, "window"):
+                    scorecard_of[w] = sc
+                    members[sc.id].append(w)
                     break
 
     def _matches(self, sc: Scorecard, subject: str, typ: str) -> bool:
@@ -503,6 +536,14 @@ class Run:
             raise PolicyRunError(
                 f"policy {self.policy.id}, {where}, subject {subject}: {exc}"
             ) from None
+
+    def evaluator(
+        self, sc: Scorecard, text: object, where: str, extra: dict[str, Any] | None = None
+    ) -> Callable[[str], Any]:
+        """``text`` for members of ``sc`` one at a time: ``evaluator(...)(s)`` is
+        ``evaluate(text, s, where, extra)``. Grading asks one condition of many members;
+        the vector run answers them from one column, the scalar run evaluates each when asked."""
+        return lambda subject: self.evaluate(text, subject, where, extra)
 
     def holds(self, sc: Scorecard, text: object, where: str) -> list[str]:
         """The members of a scorecard for whom a condition holds."""

@@ -18,13 +18,16 @@ Vectorised runs do not build per-record trace lines: they serve batch scoring
 from __future__ import annotations
 
 import ast
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import compress, repeat
 from typing import Any
 
 import polars as pl
 
+from kaohe.engine.contributions import SubjectIds
 from kaohe.engine.env import OF_HELP
 from kaohe.engine.expr import ExprError
 from kaohe.engine.numbers import ZERO, D
@@ -59,9 +62,9 @@ class Grouped:
         else:
             raise Unsupported(how)
         agg = self.frame.group_by("idx").agg(expr.alias("v"))
-        base = pl.DataFrame({"idx": pl.int_range(0, n, eager=True).cast(pl.UInt32())})
-        out = base.join(agg.with_columns(pl.col("idx").cast(pl.UInt32())), on="idx", how="left")
-        series = out.sort("idx")["v"]
+        # laid out by member position: members without values stay empty
+        series = pl.repeat(None, n, dtype=agg.schema["v"], eager=True).rename("v")
+        series.scatter(agg["idx"], agg["v"])
         if how in ("sum", "len"):
             series = series.fill_null(0)
         return series
@@ -341,7 +344,7 @@ class Ctx:
         return fn(self, *args, **kwargs)
 
     def attr(self, column: str) -> pl.Series:
-        return self.run.member_frame(self.sc)[column]
+        return self.run.member_attr(self.sc, column)
 
 
 # ------------------------------------------------------------------ variables
@@ -567,8 +570,15 @@ def _policy_texts(policy: Policy) -> list[str]:
 
 def _to_python(series: pl.Series) -> list[Any]:
     if isinstance(series.dtype, pl.Decimal):
-        # through text: exact, and faster than polars' own Decimal conversion
-        return [None if v is None else Decimal(v) for v in series.cast(pl.String()).to_list()]
+        # through text: exact, and faster than polars' own Decimal conversion; a column's
+        # values repeat (scores 30.00, 0.00 …), so each distinct text is parsed once (a
+        # Decimal is immutable: sharing one object is safe)
+        texts = series.cast(pl.String()).to_list()
+        parsed: dict[str | None, Decimal | None] = {
+            v: Decimal(v) for v in set(texts) if v is not None
+        }
+        parsed[None] = None
+        return list(map(parsed.__getitem__, texts))
     return list(series.to_list())
 
 
@@ -619,28 +629,56 @@ class VectorRun(Run):
     # ------------------------------------------------------- member frames
 
     def member_frame(self, sc: Scorecard) -> pl.DataFrame:
+        """A scorecard's members in order: idx (position), subject, sid (its number), window
+        (a person's window, a window itself) and wsid (the window's number)."""
         key = ("__members__", sc.id)
         frame: pl.DataFrame | None = self._vec.get(key)
         if frame is None:
-            rows = []
-            for s in self.members[sc.id]:
-                p = self.org.people.get(s)
-                rows.append(
-                    {
-                        "subject": s,
-                        "type": "person" if p else "window",
-                        "role": p.role if p else None,
-                        "employment": p.employment if p else None,
-                        "kind": self.kind_of(s),
-                        "window": (p.window if p else s),
-                    }
-                )
-            schema = {
-                c: pl.String() for c in ("subject", "type", "role", "employment", "kind", "window")
-            }
-            frame = pl.DataFrame(rows, schema=schema).with_row_index("idx")
+            members = self.members[sc.id]
+            people = self.org.people
+            number = self.ids().number
+            windows = [
+                p.window if p else s
+                for s, p in zip(members, map(people.get, members), strict=True)
+            ]
+            frame = pl.DataFrame(
+                {
+                    "subject": members,
+                    "sid": [number[s] for s in members],
+                    "window": windows,
+                    "wsid": [number.get(w) if w else None for w in windows],
+                },
+                schema={
+                    "subject": pl.String(),
+                    "sid": pl.UInt32(),
+                    "window": pl.String(),
+                    "wsid": pl.UInt32(),
+                },
+            ).with_row_index("idx")
             self._vec[key] = frame
         return frame
+
+    def member_attr(self, sc: Scorecard, column: str) -> pl.Series:
+        """A member attribute policies test (type, role, employment, kind), built when used."""
+        key = ("__attr__", sc.id, column)
+        series: pl.Series | None = self._vec.get(key)
+        if series is None:
+            members = self.members[sc.id]
+            people = list(map(self.org.people.get, members))
+            values: list[str | None]
+            if column == "type":
+                values = ["person" if p else "window" for p in people]
+            elif column == "role":
+                values = [p.role if p else None for p in people]
+            elif column == "employment":
+                values = [p.employment if p else None for p in people]
+            elif column == "kind":
+                values = [self.kind_of(s) for s in members]
+            else:
+                raise KeyError(column)
+            series = pl.Series(column, values, dtype=pl.String())
+            self._vec[key] = series
+        return series
 
     def _scorecard_with(self, typ: str, code: str | None = None) -> list[Scorecard]:
         return [
@@ -650,52 +688,72 @@ class VectorRun(Run):
             and (code is None or any(d.code == code for d in sc.dimensions))
         ]
 
+    def _by_number(
+        self, cards: list[Scorecard], compute: Callable[[Scorecard], pl.Series]
+    ) -> tuple[pl.Series, pl.Series]:
+        """The members' values of some scorecards, and where each subject number's value is.
+
+        ``values`` are the scorecards' columns one after the other; ``position[sid]``
+        is the place of that subject's value in them (null for a subject that is
+        not a member). Looking values up by number is a gather, not a join on text.
+        """
+        sids = [self.member_frame(c)["sid"] for c in cards]
+        values = pl.concat([compute(c) for c in cards]) if cards else pl.Series([], dtype=VDEC)
+        members = pl.concat(sids) if sids else pl.Series([], dtype=pl.UInt32())
+        position = pl.repeat(None, self.ids().frame.height, dtype=pl.UInt32(), eager=True)
+        position.scatter(members, pl.int_range(0, len(members), dtype=pl.UInt32(), eager=True))
+        return values, position
+
+    def _lookup_members(
+        self, links: pl.DataFrame, cards: list[Scorecard], compute: Callable[[Scorecard], pl.Series]
+    ) -> Grouped:
+        """(idx, value) for links (idx, sid) whose subject is a member of ``cards``."""
+        values, position = self._by_number(cards, compute)
+        found = links.select("idx", place=position.gather(links["sid"])).filter(
+            pl.col("place").is_not_null()
+        )
+        return Grouped(found.select("idx", value=values.cast(VDEC).gather(found["place"])))
+
     def window_values(self, sc: Scorecard, compute: Callable[[Scorecard], pl.Series]) -> pl.Series:
         """A window-level column mapped onto the members' windows."""
-        frame = self.member_frame(sc)
-        parts = []
-        for wsc in self._scorecard_with("window"):
-            wf = self.member_frame(wsc).select(pl.col("subject").alias("window"))
-            parts.append(wf.with_columns(value=compute(wsc)))
-        if not parts:
+        cards = self._scorecard_with("window")
+        if not cards:
             raise Unsupported("no window scorecard")
-        table = pl.concat(parts)
-        joined = frame.select("idx", "window").join(table, on="window", how="left").sort("idx")
-        return joined["value"]
+        values, position = self._by_number(cards, compute)
+        return values.gather(position.gather(self.member_frame(sc)["wsid"]))
 
     def staff_frame(self, sc: Scorecard) -> pl.DataFrame:
-        """(idx of the window member, staff subject) for the staff of each window member."""
+        """(idx of the window member, staff_sid) for the staff in post of each window member."""
         key = ("__staff__", sc.id)
         frame: pl.DataFrame | None = self._vec.get(key)
         if frame is None:
-            rows = []
-            people = self.org.people
-            for i, w in enumerate(self.members[sc.id]):
-                for p in self.index.staff.get(w, []):
-                    person = people[p]
-                    # in post all period long unless dates say otherwise; only then ask the calendar
-                    whole = person.joined is None and person.left is None
-                    if whole or self.workdays_of(p):
-                        rows.append((i, p))
-            frame = pl.DataFrame(
-                rows, schema={"idx": pl.UInt32(), "staff": pl.String()}, orient="row"
+            ids = self.ids()
+            frame = (
+                self.member_frame(sc)
+                .select("idx", wsid="sid")
+                .join(ids.links["staff"], on="wsid", how="inner")
+                .select("idx", staff_sid="tsid")
             )
+            # in post all period long unless dates say otherwise; only then ask the calendar
+            idle = [
+                ids.number[p.id]
+                for p in self.org.people.values()
+                if (p.joined or p.left)
+                and p.window
+                and p.role == "staff"
+                and not p.substitutes_for
+                and not self.workdays_of(p.id)
+            ]
+            if idle:
+                frame = frame.filter(~pl.col("staff_sid").is_in(idle))
             self._vec[key] = frame
         return frame
 
     def staff_grouped(
         self, sc: Scorecard, compute: Callable[[Scorecard], pl.Series], code: str | None
     ) -> Grouped:
-        staff = self.staff_frame(sc)
-        parts = []
-        for psc in self._scorecard_with("person", code):
-            pf = self.member_frame(psc).select(pl.col("subject").alias("staff"))
-            parts.append(pf.with_columns(value=compute(psc).cast(VDEC)))
-        if not parts:
-            return Grouped(pl.DataFrame(schema={"idx": pl.UInt32(), "value": VDEC}))
-        values = pl.concat(parts)
-        joined = staff.join(values, on="staff", how="inner").select("idx", "value")
-        return Grouped(joined)
+        staff = self.staff_frame(sc).select("idx", sid="staff_sid")
+        return self._lookup_members(staff, self._scorecard_with("person", code), compute)
 
     def rep_windows_grouped(self, sc: Scorecard) -> Grouped:
         rows = []
@@ -706,15 +764,12 @@ class VectorRun(Run):
             for w in self.org.chief_rep_windows(p):
                 if w in self.scorecard_of:
                     rows.append((i, w))
-        links = pl.DataFrame(rows, schema={"idx": pl.UInt32(), "window": pl.String()}, orient="row")
-        parts = []
-        for wsc in self._scorecard_with("window"):
-            wf = self.member_frame(wsc).select(pl.col("subject").alias("window"))
-            parts.append(wf.with_columns(value=self.score_series(wsc)))
-        if not parts:
-            return Grouped(pl.DataFrame(schema={"idx": pl.UInt32(), "value": VDEC}))
-        joined = links.join(pl.concat(parts), on="window", how="inner").select("idx", "value")
-        return Grouped(joined)
+        number = self.ids().number
+        links = pl.DataFrame(
+            {"idx": [i for i, _ in rows], "sid": [number.get(w) for _, w in rows]},
+            schema={"idx": pl.UInt32(), "sid": pl.UInt32()},
+        ).filter(pl.col("sid").is_not_null())
+        return self._lookup_members(links, self._scorecard_with("window"), self.score_series)
 
     # ---------------------------------------------------------- fact columns
 
@@ -724,13 +779,26 @@ class VectorRun(Run):
         if frame is None:
             start, end = self.scope_bounds(scope)
             items, dims = self._counted()
+            item_dims = {it.code: it.dimension for it in self.policy.items}
+            # a record of an item is in its item's dimension; one without an item in its own
+            wanted = sorted(set(items) | {c for c, d in item_dims.items() if d in dims})
             counters = self._fast()[1].filter(
                 pl.col("date").is_between(start, end)
-                & (pl.col("item").is_in(items) | pl.col("dimension").is_in(dims))
+                & (
+                    pl.col("item").is_in(wanted)
+                    | (pl.col("item").is_null() & pl.col("dimension").is_in(dims))
+                )
             )
-            frame = counters.group_by(
-                ["subject", "item", "dimension", "major", "exempt", "already_deducted"]
-            ).agg(pl.col("n").sum())
+            # only filtered and summed per subject after this: no regrouping needed
+            codes = counters.schema["item"]
+            assert isinstance(codes, pl.Enum)
+            dims_of_codes = pl.Series([item_dims[c] for c in codes.categories], dtype=pl.String())
+            frame = counters.with_columns(
+                dimension=pl.coalesce(
+                    pl.lit(dims_of_codes).gather(pl.col("item").to_physical()),
+                    pl.col("dimension"),
+                )
+            )
             self._vec[key] = frame
         return frame
 
@@ -775,26 +843,30 @@ class VectorRun(Run):
         return known
 
     def per_member_sum(self, sc: Scorecard, frame: pl.DataFrame, of: str) -> pl.Series:
-        per_subject = frame.group_by("subject").agg(pl.col("n").sum())
-        members = self.member_frame(sc).select("idx", "subject")
+        """Each member's total of ``n`` (with ``self_and_staff``, plus his staff's).
+
+        The totals are laid out by subject number and gathered at the members'
+        (and their staff's) numbers.
+        """
+        per_subject = frame.group_by("sid").agg(pl.col("n").sum())
+        totals = pl.repeat(0, self.ids().frame.height, dtype=pl.Int64(), eager=True)
+        totals.scatter(per_subject["sid"], per_subject["n"].cast(pl.Int64()))
+        own = totals.gather(self.member_frame(sc)["sid"])
         if of == "self_and_staff":
-            staff = self.staff_frame(sc).rename({"staff": "subject"})
-            links = pl.concat([members, staff.select("idx", "subject")])
+            staff = self.staff_frame(sc)
+            links = pl.DataFrame({"idx": staff["idx"], "value": totals.gather(staff["staff_sid"])})
+            own = own + Grouped(links).agg("sum", len(own)).cast(pl.Int64())
         elif of == "self_and_window":
             # a person's window counts with him; a window is its own window (counted once)
-            window = self.member_frame(sc).filter(pl.col("window") != pl.col("subject"))
-            links = pl.concat([members, window.select("idx", pl.col("window").alias("subject"))])
-        elif of == "self":
-            links = members
-        else:
+            members = self.member_frame(sc)
+            other = (members["wsid"].is_not_null() & (members["wsid"] != members["sid"])).fill_null(
+                False
+            )
+            window_n = totals.gather(members["wsid"].fill_null(0))
+            own = own + window_n * other.cast(pl.Int64())
+        elif of != "self":
             raise ExprError(f"unknown of={of!r}: use {OF_HELP}")
-        sums = (
-            links.join(per_subject, on="subject", how="inner")
-            .group_by("idx")
-            .agg(pl.col("n").sum())
-        )
-        out = members.select("idx").join(sums, on="idx", how="left").sort("idx")
-        return out["n"].fill_null(0)
+        return own.rename("n")
 
     def _attendance_frame(self) -> pl.DataFrame:
         key = ("__attendance__",)
@@ -823,22 +895,35 @@ class VectorRun(Run):
             self._vec[key] = frame
         return frame
 
+    def _attendance_place(self, sc: Scorecard) -> pl.Series:
+        """Each member's row in the attendance frame (empty without one), found by number."""
+        key = ("__attendance_place__", sc.id)
+        place: pl.Series | None = self._vec.get(key)
+        if place is None:
+            rows = (
+                self._attendance_frame()
+                .select("person")
+                .with_row_index("row")
+                .join(self.ids().frame, left_on="person", right_on="subject", how="inner")
+            )
+            by_number = pl.repeat(None, self.ids().frame.height, dtype=pl.UInt32(), eager=True)
+            by_number.scatter(rows["sid"], rows["row"])
+            place = by_number.gather(self.member_frame(sc)["sid"])
+            self._vec[key] = place
+        return place
+
     def attendance_series(self, sc: Scorecard, field: str) -> pl.Series:
-        frame = self._attendance_frame()
-        members = self.member_frame(sc).select("idx", pl.col("subject").alias("person"))
-        joined = members.join(frame.select("person", field, "rows"), on="person", how="left").sort(
-            "idx"
-        )
-        values = joined[field]
+        place = self._attendance_place(sc)
+        values = self._attendance_frame()[field].gather(place)
         schedule = self.policy.schedule
         if schedule is not None and field in ("expected_signins", "missed_signins"):
             if field == "missed_signins":
                 default = _const(ZERO, len(values), VDEC)
             else:
                 default = self._default_expected(
-                    sc, len(schedule.signins), joined["rows"].is_null() | values.is_null()
+                    sc, len(schedule.signins), place.is_null() | values.is_null()
                 )
-            no_row = joined["rows"].is_null() | values.is_null()
+            no_row = place.is_null() | values.is_null()
             values = _select(
                 pl.when(pl.lit(no_row)).then(pl.lit(default)).otherwise(pl.lit(values))
             )
@@ -851,21 +936,32 @@ class VectorRun(Run):
         out: list[Decimal | None] = []
         assert self.policy.schedule is not None
         types = tuple(self.policy.schedule.excused)
+        people, leave_rows = self.org.people, self.index.leave
+        # a person in post all period with no leave rows has the period's value: worked out
+        # once, by the same formula, for the first such person
+        plain: Decimal | None = None
         for s, need in zip(self.members[sc.id], needed.to_list(), strict=True):
             if not need:
                 out.append(None)
                 continue
-            env = SubjectEnv(self, s, {})
-            if env.person is None:
+            person = people.get(s)
+            if person is None:
                 out.append(None)
                 continue
+            simple = person.joined is None and person.left is None and not leave_rows.get(s)
+            if simple and plain is not None:
+                out.append(plain)
+                continue
+            env = SubjectEnv(self, s, {})
             leave = _count_leave(env, types, "period", True)
-            out.append(Decimal(per_day) * (_workdays(env) - leave))
+            value = Decimal(per_day) * (_workdays(env) - leave)
+            if simple:
+                plain = value
+            out.append(value)
         return pl.Series(out, dtype=VDEC)
 
     def has_attendance_series(self, sc: Scorecard) -> pl.Series:
-        frame = self._attendance_frame()
-        return self.member_frame(sc)["subject"].is_in(frame["person"].implode())
+        return self._attendance_place(sc).is_not_null()
 
     def measure_series(self, sc: Scorecard, name: str) -> pl.Series:
         text = self.policy.measures.get(name)
@@ -911,14 +1007,16 @@ class VectorRun(Run):
             return pl.Series(values, dtype=pl.String())
         return pl.Series([None if v is None else D(v) for v in values], dtype=VDEC)
 
-    def evaluate(
-        self, text: object, subject: str, where: str, extra: dict[str, Any] | None = None
-    ) -> Any:
-        sc = self.scorecard_of.get(subject)
-        extra = extra or {}
+    @staticmethod
+    def _columnar(extra: dict[str, Any]) -> bool:
+        """Whether an evaluation with these constants can be answered from a column."""
         simple = all(isinstance(v, (int, Decimal, str, bool)) or v is None for v in extra.values())
-        if sc is None or not simple or "gross" in extra:
-            return Run.evaluate(self, text, subject, where, extra)
+        return simple and "gross" not in extra
+
+    def _table(
+        self, sc: Scorecard, text: object, where: str, extra: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``text``'s value for every member of ``sc``, as a lookup (computed once)."""
         key = self._expr_key(sc, text, extra)
         table = self._lookup.get(key)
         if table is None:
@@ -927,7 +1025,36 @@ class VectorRun(Run):
             except ExprError as exc:
                 raise PolicyRunError(f"policy {self.policy.id}, {where}: {exc}") from None
             table = self._values(key, sc, lambda: self.expr_series(sc, text, extra))
-        return table[subject]
+        return table
+
+    def evaluate(
+        self, text: object, subject: str, where: str, extra: dict[str, Any] | None = None
+    ) -> Any:
+        sc = self.scorecard_of.get(subject)
+        extra = extra or {}
+        if sc is None or not self._columnar(extra):
+            return Run.evaluate(self, text, subject, where, extra)
+        return self._table(sc, text, where, extra)[subject]
+
+    def evaluator(
+        self, sc: Scorecard, text: object, where: str, extra: dict[str, Any] | None = None
+    ) -> Callable[[str], Any]:
+        """One lookup table for all the members asked about (built at the first question,
+        as :meth:`evaluate` would build it), instead of a key built per member."""
+        extra = extra or {}
+        if not self._columnar(extra):
+            return Run.evaluator(self, sc, text, where, extra)
+        table: dict[str, Any] | None = None
+
+        def lookup(subject: str) -> Any:
+            nonlocal table
+            if table is None:
+                table = self._table(sc, text, where, extra)
+            if subject in table:
+                return table[subject]
+            return self.evaluate(text, subject, where, extra)
+
+        return lookup
 
     def holds(self, sc: Scorecard, text: object, where: str) -> list[str]:
         try:
@@ -971,17 +1098,37 @@ class VectorRun(Run):
             given = self.facts["records"]
             derived = self._derived_records()
             frame = pl.concat([given, derived], how="diagonal_relaxed") if derived.height else given
-            cached = fast_sums(self.policy, self.org, frame, self.period.start, self.period.end)
+            cached = fast_sums(
+                self.policy, self.org, frame, self.period.start, self.period.end, self.ids()
+            )
             self.cache[key] = cached
         return cached
 
-    def _sum_frame(self) -> pl.DataFrame:
+    def ids(self) -> SubjectIds:
+        """The organisation's subject numbers (built once for the run family)."""
+        ids: SubjectIds | None = self.cache.get("__ids__")
+        if ids is None:
+            ids = SubjectIds(self.org)
+            self.cache["__ids__"] = ids
+        return ids
+
+    def _sum_frame(self, dimension: str) -> dict[tuple[Any, Any], pl.DataFrame]:
+        """The period's points of one dimension per target, by (part, effect).
+
+        The sums are split once: each dimension of each scorecard reads only its
+        own rows instead of filtering all of them.
+        """
         key = ("__sums__",)
-        frame: pl.DataFrame | None = self._vec.get(key)
-        if frame is None:
+        parts: dict[str, dict[tuple[Any, Any], pl.DataFrame]] | None = self._vec.get(key)
+        if parts is None:
             frame = self._fast()[0].with_columns(pl.col("total").cast(VDEC))
-            self._vec[key] = frame
-        return frame
+            parts = {}
+            for (dim, part, effect), rows in frame.partition_by(
+                ["dimension", "part", "effect"], as_dict=True
+            ).items():
+                parts.setdefault(str(dim), {})[(part, effect)] = rows
+            self._vec[key] = parts
+        return parts.get(dimension, {})
 
     def _dim(self, sc: Scorecard, code: str) -> pl.Series:
         dim = next(d for d in sc.dimensions if d.code == code)
@@ -995,35 +1142,26 @@ class VectorRun(Run):
             for term in dim.terms:
                 total = (total + _num(self.expr_series(sc, term.expr, {}), n)).cast(VDEC)
             return self._cap_floor(dim, total)
-        members = self.member_frame(sc).select("idx", pl.col("subject").alias("target"))
-        sums = self._sum_frame().filter(pl.col("dimension") == code)
-        parts = {p.code: p.max for p in dim.parts}
-        caps = pl.DataFrame(
-            {"part": list(parts), "cap": [parts[p] for p in parts]},
-            schema={"part": pl.String(), "cap": VDEC},
-        )
-        ded = (
-            sums.filter(pl.col("effect") == "deduct")
-            .join(caps, on="part", how="left")
-            .with_columns(
-                total=pl.when(pl.col("cap").is_not_null() & (pl.col("total") > pl.col("cap")))
-                .then(pl.col("cap"))
-                .otherwise(pl.col("total"))
-            )
-        )
-        ded = ded.group_by("target").agg(pl.col("total").sum().alias("ded"))
-        add = (
-            sums.filter(pl.col("effect") == "add")
-            .group_by("target")
-            .agg(pl.col("total").sum().alias("add"))
-        )
-        joined = (
-            members.join(ded, on="target", how="left")
-            .join(add, on="target", how="left")
-            .sort("idx")
-        )
-        deducted = joined["ded"].fill_null(ZERO).cast(VDEC)
-        added = joined["add"].fill_null(ZERO).cast(VDEC)
+        members = self.member_frame(sc)["sid"]
+        caps = {p.code: p.max for p in dim.parts}
+        deducted, added = _const(ZERO, n, VDEC), _const(ZERO, n, VDEC)
+        # fast_sums holds one row per (target, part, effect): each part's rows are laid out
+        # by target number and read at the members' numbers, sub-part maxima applied
+        for (part, effect), rows in self._sum_frame(code).items():
+            if effect not in ("deduct", "add"):
+                continue
+            amount = pl.col("total")
+            maximum = caps.get(part) if isinstance(part, str) else None
+            if effect == "deduct" and maximum is not None:
+                cap = pl.lit(maximum, dtype=VDEC)
+                amount = pl.when(amount > cap).then(cap).otherwise(amount)
+            by_target = pl.repeat(None, self.ids().frame.height, dtype=VDEC, eager=True)
+            by_target.scatter(rows["tsid"], rows.select(amount.cast(VDEC)).to_series())
+            values = by_target.gather(members).fill_null(ZERO)
+            if effect == "deduct":
+                deducted = (deducted + values).cast(VDEC)
+            else:
+                added = (added + values).cast(VDEC)
         self._vec[("__deducted__", sc.id, code)] = deducted
         if dim.kind == "deduct":
             if dim.base is not None:
@@ -1133,16 +1271,87 @@ class VectorRun(Run):
         table: dict[str, int] = self._memoised((sc.id, "ranks"), compute)
         return table
 
+    def _plain_ranks(self, sc: Scorecard) -> list[int]:
+        """Competition ranks of all members by exact score, in member order (memoised)."""
+        key = ("__plain_ranks__", sc.id)
+        ranks: list[int] | None = self._vec.get(key)
+        if ranks is None:
+            ranks = (
+                self.score_series(sc).rank(method="min", descending=True).cast(pl.Int64()).to_list()
+            )
+            self._vec[key] = ranks
+        return ranks
+
+    def _chief_actions(self) -> dict[str, list[str]]:
+        """The actions rules on other subjects give each chief rep (约谈 of the 首席代表).
+
+        The same actions, in the same first-seen order, as the scalar run's
+        :func:`~kaohe.engine.grading._chief_rep_actions`, without its per-subject
+        texts (trace lines, which a batch run does not keep): a chief rep is reached
+        once per window of the subjects a rule holds for, not once per subject.
+        """
+        out: dict[str, list[str]] = {}
+        people, windows = self.org.people, self.org.windows
+        # a member's window is a window member itself, else the person's window (what the
+        # member frame holds, unless an id names both a person and a window)
+        ambiguous = bool(people.keys() & windows.keys())
+        chief_reps = self.index.chief_reps if ambiguous else {}
+        for sc in self.scorecards:
+            for rule in sc.actions:
+                if rule.target != "chief_rep":
+                    continue
+                try:
+                    hits = self.expr_series(sc, rule.when, {}).cast(pl.Boolean()).fill_null(False)
+                except ExprError as exc:
+                    where = f"scorecard {sc.id}.actions"
+                    raise PolicyRunError(f"policy {self.policy.id}, {where}: {exc}") from None
+                if ambiguous:
+                    reached: list[str | None] = []
+                    for other in self.member_frame(sc)["subject"].filter(hits).to_list():
+                        if other in windows:
+                            reached.append(other)
+                        else:
+                            person = people.get(other)
+                            reached.append(person.window if person else None)
+                    chiefs = [c for w in dict.fromkeys(reached) if w for c in chief_reps.get(w, ())]
+                else:
+                    ids = self.ids()
+                    windows_hit = self.member_frame(sc).filter(hits)["wsid"].drop_nulls().unique()
+                    links = ids.links["chief_rep"]
+                    found = links.filter(pl.col("wsid").is_in(windows_hit.implode()))["tsid"]
+                    chiefs = ids.names.gather(found).to_list()
+                for chief in chiefs:
+                    actions = out.setdefault(chief, [])
+                    if rule.action not in actions:
+                        actions.append(rule.action)
+        return out
+
     def result(self, subjects: Any = None, trace: bool = False) -> Any:
-        """Results built column by column; the same fields as the scalar run's, without trace lines."""
-        from kaohe.engine.grading import _bonus, _chief_rep_actions, _major_actions
+        """Results built column by column; the same fields as the scalar run's, without trace lines.
+
+        Python's cyclic garbage collector is paused meanwhile: a province's run
+        creates hundreds of thousands of objects that all stay alive (results,
+        their dimension dicts and action lists), and every full collection the
+        allocations trigger would rescan the whole heap for nothing.
+        """
+        if not gc.isenabled():
+            return self._result(subjects)
+        gc.disable()
+        try:
+            return self._result(subjects)
+        finally:
+            gc.enable()
+
+    def _result(self, subjects: Any) -> Any:
+        from kaohe.engine.grading import _bonus, _major_actions
         from kaohe.engine.results import RunResult, SubjectResult
 
         places, mode = self.policy.reporting.places, self.policy.reporting.mode
         wanted = None if subjects is None else set(subjects)
         out: dict[str, SubjectResult] = {}
-        chief_actions = _chief_rep_actions(self)
+        chief_actions: dict[str, list[str]] = self._chief_actions()
         has_major_actions = any(i.major is not None and i.major.actions for i in self.policy.items)
+        chief_get = chief_actions.get
         for sc in self.scorecards:
             members = self.members[sc.id]
             if not members:
@@ -1154,44 +1363,84 @@ class VectorRun(Run):
                 for d in sc.dimensions
             }
             rule_hits = [
-                (rule, _to_python(self.expr_series(sc, rule.when, {})))
+                (rule.action, _to_python(self.expr_series(sc, rule.when, {})))
                 for rule in sc.actions
                 if rule.target == "subject"
             ]
-            pools = self._pools(sc) if sc.pools else {}
+            pools = self._pools(sc) if sc.pools else None
             codes = list(dims)
-            columns = list(zip(*dims.values(), strict=True)) if dims else [()] * len(members)
-            for i, s in enumerate(members):
-                if wanted is not None and s not in wanted:
-                    continue
-                pool = pools.get(s)
-                if pool is not None:  # graded when its first member asks, as before
-                    outcome = self.pool_outcome(sc, pool)
-                    rank, grade = outcome["ranks"].get(s), outcome["grades"].get(s)
-                else:
-                    rank, grade = self._competition_ranks(sc).get(s), None
-                result = SubjectResult(
-                    s,
-                    sc.id,
-                    reported[i],
-                    exact[i],
-                    rank,
-                    grade,
-                    pool=pool.id if pool else None,
-                    dimensions=dict(zip(codes, columns[i], strict=True)),
-                )
-                for rule, hits in rule_hits:
-                    if hits[i] and rule.action not in result.actions:
-                        result.actions.append(rule.action)
-                extra = list(chief_actions.get(s, []))
-                if has_major_actions:
-                    extra += _major_actions(self, s)
-                for action, _ in extra:
-                    if action not in result.actions:
-                        result.actions.append(action)
-                if sc.bonus is not None:
-                    result.bonus = _bonus(self, s, sc, [])
-                out[s] = result
+            rows: list[dict[str, Any]] = (
+                list(map(dict, map(zip, repeat(codes), zip(*dims.values(), strict=True))))
+                if codes
+                else [{} for _ in members]
+            )
+            n, bonus = len(members), sc.bonus is not None
+            chosen = [s in wanted for s in members] if wanted is not None else None
+            ranks: list[int | None] = [None] * n
+            grades: list[str | None] = [None] * n
+            pool_ids: list[str | None] = [None] * n
+            bonuses: list[Decimal | None] = [None] * n
+            majors: dict[int, list[str]] = {}
+            if pools is None and not bonus and not has_major_actions:
+                if chosen is None or any(chosen):
+                    ranks = self._plain_ranks(sc)  # type: ignore[assignment]
+            else:
+                # member by member, as before: a pool is graded when its first member asks,
+                # then that member's aggravated-record actions and money
+                outcomes: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+                for i, s in enumerate(members):
+                    if chosen is not None and not chosen[i]:
+                        continue
+                    pool = pools.get(s) if pools is not None else None
+                    if pool is not None:
+                        outcome = outcomes.get(pool.id)
+                        if outcome is None:
+                            graded = self.pool_outcome(sc, pool)
+                            outcome = outcomes[pool.id] = (graded["ranks"], graded["grades"])
+                        ranks[i], grades[i], pool_ids[i] = (
+                            outcome[0].get(s),
+                            outcome[1].get(s),
+                            pool.id,
+                        )
+                    else:
+                        ranks[i] = self._plain_ranks(sc)[i]
+                    if has_major_actions:
+                        majors[i] = [a for a, _ in _major_actions(self, s)]
+                    if bonus:
+                        bonuses[i] = _bonus(self, s, sc, [])
+            # actions: the subject's rules in order, then a chief rep's, then aggravated records'
+            actions: list[list[str]] = [[] for _ in members]
+            for action, hits in rule_hits:
+                for i in compress(range(n), hits):
+                    if action not in actions[i]:
+                        actions[i].append(action)
+            if chief_actions:
+                for i, given in enumerate(map(chief_get, members)):
+                    for other in given or ():
+                        if other not in actions[i]:
+                            actions[i].append(other)
+            for i, found in majors.items():
+                for major in found:
+                    if major not in actions[i]:
+                        actions[i].append(major)
+            results = map(
+                SubjectResult,
+                members,
+                repeat(sc.id),
+                reported,
+                exact,
+                ranks,
+                grades,
+                pool_ids,
+                rows,
+                bonuses,
+                actions,
+            )
+            if chosen is None:
+                out.update(zip(members, results, strict=True))
+            else:
+                kept = zip(members, results, chosen, strict=True)
+                out.update((s, r) for s, r, keep in kept if keep)
         return RunResult(
             self.policy.id, str(self.period), out, list(self.warnings), self.calendar.fingerprint()
         )

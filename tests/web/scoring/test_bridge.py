@@ -142,3 +142,25 @@ def test_a_change_marks_stale_every_stored_period_that_reads_its_day(guangde: Wo
     status = dict(ScoreRun.objects.filter(center=w.center).values_list("period", "status"))
     assert status["2024-04"] == status["2024-05"] == RunStatus.STALE
     assert status["2024-02"] == status["2024-06"] == RunStatus.CURRENT
+
+
+def test_a_card_earlier_in_the_year_reaches_luoshans_quarter(world: World) -> None:
+    """罗山's quarterly 优秀 veto reads the whole year (出现红黄牌，取消评先评优资格（当年）):
+    a Q1 card is among Q2's facts, and still costs its points only in Q1."""
+    CenterPolicy.objects.filter(center=world.center).update(policy_id="luoshan")
+    card = Record.objects.create(
+        center=world.center,
+        person=world.zhang,
+        policy_id="luoshan",
+        item_code="s_gov_service.10",
+        item_name="红黄牌—操作人员",
+        date=date(2024, 2, 10),
+    )
+    q2 = bridge.facts(world.center, Period.parse("2024-Q2")).tables["records"]
+    assert q2["_row"].to_list() == [card.pk]
+    run = compute(world.center, "2024-Q2")
+    assert run.status == RunStatus.CURRENT, run.error
+    subjects = run.result["subjects"]
+    assert subjects["1001"]["score"] == subjects["1002"]["score"]
+    q1 = compute(world.center, "2024-Q1").result["subjects"]
+    assert Decimal(q1["1001"]["score"]) < Decimal(q1["1002"]["score"])

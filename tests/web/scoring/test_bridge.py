@@ -34,23 +34,23 @@ def test_roster_follows_assignments(world: World) -> None:
     assert march.people["9001"].unit == "A"
 
 
+def _record(
+    w: World, item: str, day: date, policy: str = "guangde-2023", **fields: Any
+) -> Record:
+    """A ledger record of ``item`` on ``day``; ``fields`` name its person or window and the rest."""
+    return Record.objects.create(
+        center=w.center, policy_id=policy, item_code=item, item_name=item, date=day, **fields
+    )
+
+
 def test_voided_records_are_not_facts(guangde: World) -> None:
     w = guangde
-    keep = Record.objects.create(
-        center=w.center,
+    keep = _record(w, "discipline.01", date(2024, 5, 6), person=w.zhang)
+    _record(
+        w,
+        "discipline.01",
+        date(2024, 5, 7),
         person=w.zhang,
-        policy_id="guangde-2023",
-        item_code="discipline.01",
-        item_name="x",
-        date=date(2024, 5, 6),
-    )
-    Record.objects.create(
-        center=w.center,
-        person=w.zhang,
-        policy_id="guangde-2023",
-        item_code="discipline.01",
-        item_name="x",
-        date=date(2024, 5, 7),
         voided_at=datetime(2024, 5, 8, tzinfo=UTC),
         void_reason="录错",
     )
@@ -60,14 +60,7 @@ def test_voided_records_are_not_facts(guangde: World) -> None:
 
 def test_compute_stores_engine_result_with_record_ids(guangde: World) -> None:
     w = guangde
-    rec = Record.objects.create(
-        center=w.center,
-        person=w.zhang,
-        policy_id="guangde-2023",
-        item_code="discipline.01",
-        item_name="x",
-        date=date(2024, 5, 6),
-    )
+    rec = _record(w, "discipline.01", date(2024, 5, 6), person=w.zhang)
     run = compute(w.center, "2024-05")
     assert run.status == RunStatus.CURRENT, run.error
     zhang = run.result["subjects"]["1001"]
@@ -78,14 +71,7 @@ def test_compute_stores_engine_result_with_record_ids(guangde: World) -> None:
 
 def _stop(w: World, day: date, **subject: Any) -> Record:
     """A guangde results.01 finding (停发3个月绩效奖励, no points) on a window or a person."""
-    return Record.objects.create(
-        center=w.center,
-        policy_id="guangde-2023",
-        item_code="results.01",
-        item_name="因违反效能建设被明察暗访通报",
-        date=day,
-        **subject,
-    )
+    return _record(w, "results.01", day, **subject)
 
 
 def test_counters_read_the_span_their_scope_names(guangde: World) -> None:
@@ -148,14 +134,7 @@ def test_a_card_earlier_in_the_year_reaches_luoshans_quarter(world: World) -> No
     """罗山's quarterly 优秀 veto reads the whole year (出现红黄牌，取消评先评优资格（当年）):
     a Q1 card is among Q2's facts, and still costs its points only in Q1."""
     CenterPolicy.objects.filter(center=world.center).update(policy_id="luoshan")
-    card = Record.objects.create(
-        center=world.center,
-        person=world.zhang,
-        policy_id="luoshan",
-        item_code="s_gov_service.10",
-        item_name="红黄牌—操作人员",
-        date=date(2024, 2, 10),
-    )
+    card = _record(world, "s_gov_service.10", date(2024, 2, 10), "luoshan", person=world.zhang)
     q2 = bridge.facts(world.center, Period.parse("2024-Q2")).tables["records"]
     assert q2["_row"].to_list() == [card.pk]
     run = compute(world.center, "2024-Q2")
